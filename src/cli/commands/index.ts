@@ -1,0 +1,9 @@
+import type { Command } from 'commander'
+
+/** A CLI command: registers itself (flags, help, action) on the program and returns its Command. */
+export interface CommandModule {
+  register(program: Command): Command
+}
+
+/** Every command, in the order `--help` lists them. */
+export const commandModules: readonly CommandModule[] = []
