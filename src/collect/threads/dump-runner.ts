@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import {
   CollectError,
+  isKafkaDoctorError,
   type KafkaDoctorError,
   NotFoundError,
   PermissionError,
   TimeoutError,
 } from '../../errors.js'
+import { attachThreadDump } from './hotspot-attach.js'
 import { type DumpTool, findDumpTools } from './jdk-tools.js'
 import type { JvmTarget } from './jvm-target.js'
 
@@ -19,12 +21,18 @@ import type { JvmTarget } from './jvm-target.js'
  */
 export interface DumpText {
   text: string
-  tool: DumpTool
-  /** Wall time the tool took, ms. */
+  /** How it was taken: `attach` (kafka-doctor's own attach client), or the jcmd/jstack path. */
+  via: string
+  /** Wall time it took, ms. */
   tookMs: number
 }
 
 export interface TakeDumpOptions {
+  /**
+   * Try kafka-doctor's own attach client first (no JVM start-up per dump; used by `profile`), then
+   * jcmd/jstack. Default false: `threads` uses jcmd as operators do by hand.
+   */
+  preferAttach?: boolean
   tools?: DumpTool[]
   timeoutMs?: number
   /** Our own euid (tests); defaults to process.geteuid(). */
@@ -41,8 +49,21 @@ export async function takeThreadDump(target: JvmTarget, options: TakeDumpOptions
       { hint: `rerun as that user (sudo -u ${target.user ?? `#${target.uid}`} kafka-doctor …) or as root` },
     )
   }
+  let attachError: KafkaDoctorError | undefined
+  if (options.preferAttach) {
+    const started = performance.now()
+    try {
+      const text = await attachThreadDump(target, { timeoutMs: options.timeoutMs ?? 20_000, euid })
+      if (text.includes('Full thread dump'))
+        return { text, via: 'attach', tookMs: performance.now() - started }
+    } catch (error) {
+      if (!isKafkaDoctorError(error) || error instanceof NotFoundError) throw error
+      attachError = error
+    }
+  }
   const tools = (options.tools ?? findDumpTools(target)).slice(0, 4)
   if (tools.length === 0) {
+    if (attachError) throw attachError
     throw new NotFoundError(
       'no JDK tools found: neither jcmd nor jstack is next to the JVM, in $JAVA_HOME/bin or on $PATH',
       {
@@ -55,7 +76,7 @@ export async function takeThreadDump(target: JvmTarget, options: TakeDumpOptions
     const started = performance.now()
     const run = await runTool(tool, target, euid, options.timeoutMs ?? 20_000)
     if (run.output.includes('Full thread dump')) {
-      return { text: run.output, tool, tookMs: performance.now() - started }
+      return { text: run.output, via: tool.path, tookMs: performance.now() - started }
     }
     lastError = explainFailure(target, tool, run)
     // No point trying another JDK's tool when the process is gone or the JVM does not answer.

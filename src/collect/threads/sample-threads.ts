@@ -93,7 +93,7 @@ export async function sampleThreads(options: SampleThreadsOptions): Promise<Thre
             kernel,
             ...(parsed ? { dump: parsed } : {}),
             ...(dump && options.keepDumpText !== false ? { dumpText: dump.text } : {}),
-            ...(dump ? { dumpSource: dump.tool.path } : {}),
+            ...(dump ? { dumpSource: dump.via } : {}),
             thresholds,
           }),
         )
@@ -124,7 +124,7 @@ export async function sampleThreads(options: SampleThreadsOptions): Promise<Thre
             cpu: deltas.cpu,
             dump: after,
             ...(options.keepDumpText !== false ? { dumpText: current.text } : {}),
-            dumpSource: current.tool.path,
+            dumpSource: current.via,
             thresholds,
           }),
         )
@@ -173,7 +173,7 @@ async function dumpOrWarn(
 
 function parseDump(dump: DumpText, warnings: string[]): ThreadDump {
   const parsed = parseThreadDump(dump.text)
-  for (const w of parsed.warnings) warnings.push(`dump from ${dump.tool.kind}: ${w}`)
+  for (const w of parsed.warnings) warnings.push(`dump via ${dump.via}: ${w}`)
   return parsed
 }
 
