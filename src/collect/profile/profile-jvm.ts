@@ -149,6 +149,16 @@ export async function profileJvm(options: ProfileJvmOptions): Promise<ProfileRes
       `achieved ${(dumps / (durationMs / 1000)).toFixed(1)} dumps/s of the ${rate} requested: each dump took longer than the interval`,
     )
   }
+  // Each dump stops the JVM at a safepoint; the VM Thread's CPU is what the dumps cost the JVM.
+  const vmThreadUs = [...threads.values()]
+    .filter((t) => t.name === 'VM Thread')
+    .reduce((s, t) => s + t.weight, 0)
+  const vmThreadPercent = durationMs > 0 ? vmThreadUs / 10 / durationMs : 0
+  if (vmThreadPercent >= 5) {
+    warnings.push(
+      `the VM Thread used ${vmThreadPercent.toFixed(1)}% of a core, mostly bringing the JVM to a safepoint for each dump: lower --rate to disturb the JVM less`,
+    )
+  }
   if (folder.totalWeight === 0) {
     warnings.push(
       options.thread

@@ -38,6 +38,9 @@ function start() {
     .setSearchMatch(
       (d, term) => Boolean(term) && (d.data.name || '').toLowerCase().includes(term.toLowerCase()),
     )
+    .setSearchHandler((_results, sum, total) => {
+      details.textContent = `search: ${(sum / scale).toLocaleString(undefined, { maximumFractionDigits: 1 })} of ${(total / scale).toLocaleString(undefined, { maximumFractionDigits: 1 })} ${unit} (${((100 * sum) / total).toFixed(1)}%)`
+    })
     .setLabelHandler(
       (d) =>
         `${d.data.name} — ${(d.value / scale).toLocaleString(undefined, { maximumFractionDigits: 1 })} ${unit} (${((100 * d.value) / data.tree.value).toFixed(2)}%)`,
