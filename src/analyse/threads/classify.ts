@@ -177,7 +177,11 @@ export function classifyThread(
 
   if (vmRole) return result('vm-other', 'JVM internal', `JVM service thread '${name}', ${cpuText}`, false)
 
-  if (busy) {
+  // Without CPU figures (a lone dump, another profiler's samples) a thread that is not waiting may be
+  // working: call it user code, and say the CPU is unknown.
+  const waiting =
+    dumped?.state === 'WAITING' || dumped?.state === 'TIMED_WAITING' || dumped?.state === 'BLOCKED'
+  if (busy || (busy === undefined && !waiting)) {
     const userFrame = frames.find((f) => !isRuntimeFrame(f.method))
     const at = userFrame ? shortMethod(userFrame.method) : frames[0] ? shortMethod(frames[0].method) : name
     return result('user-code', 'user code', `${cpuText} in ${at}`, false)

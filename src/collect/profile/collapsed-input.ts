@@ -40,7 +40,7 @@ const nativeRoots: ReadonlySet<string> = new Set([
   '[unknown]',
 ])
 
-const linePattern = /^(.*?)\s+(\d+(?:\.\d*)?)(?:\s+\d+(?:\.\d*)?)?\s*$/
+const linePattern = /^(.*?)\s+(\d+(?:\.\d*)?)(?:\s+\d+(?:\.\d*)?)?\s*$/s
 
 export function parseCollapsed(text: string, source = 'input'): CollapsedProfile {
   const folder = new StackFolder()
@@ -139,7 +139,7 @@ export function profileFromCollapsed(text: string, options: CollapsedProfileOpti
         .reverse()
         .map((method) => ({ method, location: '' }))
       const c = classifyThread(
-        { name, dumped: { name, daemon: false, frames, locks: [], ownableSynchronizers: [], javaId: 0 } },
+        { name, dumped: { name, daemon: false, frames, locks: [], ownableSynchronizers: [] } },
         options.thresholds ?? defaultThresholds,
       )
       return { name, weight: acc.weight, kind: c.kind, label: c.label }

@@ -25,7 +25,7 @@ import type {
  */
 
 const headerPattern =
-  /^"(.*)"(?: #(\d+))?(?: \[(\d+)\])?( daemon)?(?: prio=(\d+))?(?: os_prio=(-?\d+))?(?: cpu=([\d.]+)ms)?(?: elapsed=([\d.]+)s)?(?: allocated=\S+)?(?: defined_classes=\d+)?(?: tid=(0x[0-9a-fA-F]+))?(?: nid=(0x[0-9a-fA-F]+|\d+))?(.*)$/
+  /^"(.*)"(?: #(\d+))?(?: \[(\d+)\])?( daemon)?(?: prio=(\d+))?(?: os_prio=(-?\d+))?(?: cpu=([\d.]+)ms)?(?: elapsed=([\d.]+)s)?(?: allocated=\S+)?(?: defined_classes=\d+)?(?: tid=(0x[0-9a-fA-F]+))?(?: nid=(0x[0-9a-fA-F]+|\d+))?(.*)$/s
 const statePattern = /^\s+java\.lang\.Thread\.State: ([A-Z_]+)(?: \((.+)\))?\s*$/
 const lockPattern =
   /^\t- (locked|waiting to lock|waiting on|parking to wait for|eliminated|waiting to re-lock in wait\(\))\s+<([^>]+)>(?: \(a (.+)\))?/
