@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parseCollapsed, profileFromCollapsed } from '../../src/collect/profile/collapsed-input.js'
-import { flameTree, jsonForScriptElement, renderFlameGraphHtml } from '../../src/report/flame-graph-html.js'
+import { flameTree, jsonForScriptElement } from '../../src/report/flame-graph-html.js'
 import { writeProfileFiles } from '../../src/report/profile-files.js'
 import { toSpeedscope } from '../../src/report/speedscope.js'
 import { withChromium } from '../support/chromium.js'
@@ -96,7 +96,7 @@ describe('the HTML page in headless Chromium', () => {
       })
       await page.goto(`file://${files.html}`)
       await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 })
-      const renderMs = Number(await page.evaluate(() => document.body.dataset.renderMs))
+      const renderMs = Number(await page.getAttribute('body', 'data-render-ms'))
       expect(renderMs).toBeLessThan(1000)
       expect(await page.title()).toBe('Flame </title> test')
       // The hostile thread name is drawn as text, not run.

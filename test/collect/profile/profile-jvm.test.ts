@@ -28,9 +28,12 @@ describe('profileJvm against a real JVM', () => {
     expect(names).not.toContain('sleeper')
     expect(names).not.toContain('parked-worker')
     const spinner = profile.threads.find((t) => t.name === 'busy-spinner')!
-    // Weight is CPU µs: ≥ 25% of a core over ~3 s.
-    expect(spinner.weight).toBeGreaterThan(750_000)
-    expect(spinner.cpuPercent!).toBeGreaterThan(25)
+    // Weight is CPU µs. The two busy threads share two cores with whatever else runs, so only a
+    // loose floor: ≥ 5% of a core over ~3 s, and together most of the profile.
+    expect(spinner.weight).toBeGreaterThan(150_000)
+    expect(spinner.cpuPercent!).toBeGreaterThan(5)
+    const busy = profile.threads.filter((t) => t.name.startsWith('busy-')).reduce((s, t) => s + t.weight, 0)
+    expect(busy / profile.totalWeight).toBeGreaterThan(0.5)
     expect(spinner.kind).toBe('user-code')
     const spinStack = profile.stacks.find((s) => s.frames[0] === 'busy-spinner')!
     expect(spinStack.frames.at(-1)).toBe('ThreadPatient.spin')
