@@ -37,11 +37,14 @@ try {
 const input = dumps.join('\n')
 const file = join(mkdtempSync(join(tmpdir(), 'kd-bench-')), 'dumps.txt')
 writeFileSync(file, input)
-console.log(`input: ${dumps.length} real dumps, ${stacks} thread stacks, ${(input.length / 1024 / 1024).toFixed(1)} MiB`)
+console.log(
+  `input: ${dumps.length} real dumps, ${stacks} thread stacks, ${(input.length / 1024 / 1024).toFixed(1)} MiB`,
+)
 
 function fold(): number {
   const folder = new StackFolder()
-  for (const dump of parseThreadDumps(input)) for (const t of dump.threads) folder.addDumped(t.name, t.frames, 1)
+  for (const dump of parseThreadDumps(input))
+    for (const t of dump.threads) folder.addDumped(t.name, t.frames, 1)
   return folder.size
 }
 fold()
@@ -73,6 +76,8 @@ for (let i = 0; i < 5; i++) {
 }
 awkTimes.sort((a, b) => a - b)
 const awk = awkTimes[2]!
-console.log(`awk stackcollapse-style pass (reference, incl. process start): ${awk.toFixed(1)} ms → ${awkLines} distinct stacks`)
+console.log(
+  `awk stackcollapse-style pass (reference, incl. process start): ${awk.toFixed(1)} ms → ${awkLines} distinct stacks`,
+)
 console.log(`target ≤ 1000 ms: ${ours <= 1000 ? 'MET' : 'MISSED'}`)
 console.log(`ratio: awk takes ${(awk / ours).toFixed(2)}× kafka-doctor's time`)

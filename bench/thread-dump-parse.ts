@@ -17,7 +17,9 @@ import { parseThreadDump } from '../src/collect/threads/thread-dump.js'
 import { startJavaProgram } from '../test/support/java-programs.js'
 
 const threadCount = Number(process.env.BENCH_THREADS ?? 5000)
-const jvm = await startJavaProgram('ThreadPatient', ['spin', `idle=${threadCount}`], { jvmArgs: ['-Xss256k'] })
+const jvm = await startJavaProgram('ThreadPatient', ['spin', `idle=${threadCount}`], {
+  jvmArgs: ['-Xss256k'],
+})
 let text: string
 try {
   text = (await takeThreadDump(inspectJvm(jvm.pid))).text
@@ -39,9 +41,12 @@ for (let i = 0; i < 15; i++) {
 times.sort((a, b) => a - b)
 const ours = times[Math.floor(times.length / 2)]!
 console.log(`dump: ${threads} threads, ${(text.length / 1024 / 1024).toFixed(2)} MiB`)
-console.log(`kafka-doctor parseThreadDump: ${ours.toFixed(1)} ms (median of 15; full parse: header fields, states, frames, locks)`)
+console.log(
+  `kafka-doctor parseThreadDump: ${ours.toFixed(1)} ms (median of 15; full parse: header fields, states, frames, locks)`,
+)
 
-const awkProgram = '/^"/ { n++; match($0, /nid=[0-9a-fx]+/); nid = substr($0, RSTART + 4, RLENGTH - 4) } /^\\tat / { frames++ } END { print n, frames, nid }'
+const awkProgram =
+  '/^"/ { n++; match($0, /nid=[0-9a-fx]+/); nid = substr($0, RSTART + 4, RLENGTH - 4) } /^\\tat / { frames++ } END { print n, frames, nid }'
 const awkTimes: number[] = []
 let awkOut = ''
 for (let i = 0; i < 5; i++) {
@@ -52,6 +57,8 @@ for (let i = 0; i < 5; i++) {
 }
 awkTimes.sort((a, b) => a - b)
 const awk = awkTimes[Math.floor(awkTimes.length / 2)]!
-console.log(`awk name/nid/frame-count pass (reference, incl. process start): ${awk.toFixed(1)} ms → ${awkOut}`)
+console.log(
+  `awk name/nid/frame-count pass (reference, incl. process start): ${awk.toFixed(1)} ms → ${awkOut}`,
+)
 console.log(`target ≤ 100 ms: ${ours <= 100 ? 'MET' : 'MISSED'}`)
 console.log(`ratio: awk takes ${(awk / ours).toFixed(2)}× kafka-doctor's time`)

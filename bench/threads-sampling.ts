@@ -27,7 +27,9 @@ function childrenCpuMs(ticks: number): number {
 }
 
 const ticks = await clockTicksPerSecond()
-const jvm = await startJavaProgram('ThreadPatient', ['spin', `idle=${threadCount}`], { jvmArgs: ['-Xss256k'] })
+const jvm = await startJavaProgram('ThreadPatient', ['spin', `idle=${threadCount}`], {
+  jvmArgs: ['-Xss256k'],
+})
 try {
   const tasks = readFileSync(`/proc/${jvm.pid}/status`, 'latin1').match(/^Threads:\s*(\d+)/m)?.[1]
   console.log(`JVM ${jvm.pid} with ${tasks} threads; ${seconds} samples at 1/s each`)
