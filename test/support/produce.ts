@@ -1,12 +1,13 @@
-import { runKafkaTool } from '../../scripts/kafka/run-tool.js'
-import { resolveBrokerVersion } from '../../scripts/kafka/versions.js'
-import { UsageError } from '../../src/errors.js'
+import { CollectError } from '../../src/errors.js'
+import { runProducerPatient } from './patients.js'
 
-/** A string is a value without a key. */
-export type ProducedRecord = string | { key?: string | null; value: string }
+/** A string is a value without a key; a null value is a tombstone. */
+export type ProducedRecord = string | { key?: string | null; value: string | null }
 
 export interface ProduceSummary {
   count: number
+  /** Offset of the last record written per partition, keyed `topic-partition`. */
+  lastOffsets: Record<string, number>
 }
 
 export interface ProduceOptions {
@@ -15,41 +16,31 @@ export interface ProduceOptions {
   records: readonly ProducedRecord[]
   partition?: number
   timeoutMs?: number
+  /** kafka-clients version of the producer (default `current`). */
+  clientVersion?: string
 }
 
 /**
- * Produces records with Kafka's console producer (acks=all, so they are committed when this returns).
+ * Produces records with the producer patient (acks=all, so they are committed when this returns) and
+ * reports where they landed.
  */
 export async function produceRecords(options: ProduceOptions): Promise<ProduceSummary> {
-  if (options.partition !== undefined) {
-    throw new UsageError('producing to a chosen partition needs the producer patient')
-  }
-  const keyed = options.records.some((record) => typeof record !== 'string' && record.key != null)
-  const lines = options.records.map((record) => {
-    if (typeof record === 'string') return keyed ? `\t${record}` : record
-    if (record.value.includes('\n') || (record.key ?? '').includes('\t')) {
-      throw new UsageError('console-producer records cannot hold newlines or tabs in keys')
-    }
-    return keyed ? `${record.key ?? ''}\t${record.value}` : record.value
+  const producer = await runProducerPatient({
+    bootstrap: options.bootstrap,
+    topic: options.topic,
+    records: options.records.map((record) => (typeof record === 'string' ? { value: record } : record)),
+    ...(options.partition === undefined ? {} : { partition: options.partition }),
+    ...(options.clientVersion === undefined ? {} : { clientVersion: options.clientVersion }),
   })
-  const args = [
-    '--bootstrap-server',
-    options.bootstrap,
-    '--topic',
-    options.topic,
-    '--producer-property',
-    'acks=all',
-    ...(keyed ? ['--property', 'parse.key=true', '--property', 'key.separator=\t'] : []),
-  ]
-  const result = await runKafkaTool('kafka-console-producer', args, {
-    version: resolveBrokerVersion(undefined),
-    input: `${lines.join('\n')}\n`,
-    timeoutMs: options.timeoutMs ?? 60_000,
-  })
-  if (result.code !== 0) {
-    throw new UsageError(`console producer failed (exit ${result.code})`, {
-      hint: result.stderr.trim().slice(-300),
-    })
+  const { done, exit } = await producer.result({ timeoutMs: options.timeoutMs ?? 60_000 })
+  if (exit.code !== 0 || done.acked !== options.records.length) {
+    throw new CollectError(
+      `producing to ${options.topic} failed: ${String(done.acked)} of ${options.records.length} acknowledged`,
+      {
+        hint: 'see stderr below',
+        stderr: producer.stderrTail(),
+      },
+    )
   }
-  return { count: lines.length }
+  return { count: options.records.length, lastOffsets: done.lastOffsets as Record<string, number> }
 }
