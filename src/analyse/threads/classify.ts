@@ -106,7 +106,9 @@ export function classifyThread(
   const kafka = decisiveKafkaFrame(frames)
   if (kafka) {
     const where = `${shortMethod(kafka.frame.method)}`
-    if (kafka.area === 'deserialization' || kafka.area === 'fetch') {
+    // Fetch bookkeeping (building fetch requests, collecting an empty fetch) is the poll loop itself;
+    // only parsing records (batches, decompression, deserializers) is the record path.
+    if (kafka.area === 'deserialization') {
       const user = kafka.userDeserializer ? ` in ${shortMethod(kafka.userDeserializer)}` : ''
       return result(
         'kafka-fetch-deserialization',
@@ -115,7 +117,7 @@ export function classifyThread(
         true,
       )
     }
-    if (kafka.area === 'network' || kafka.area === 'consumer') {
+    if (kafka.area === 'network' || kafka.area === 'consumer' || kafka.area === 'fetch') {
       if (kafka.viaCoordinator && !kafka.viaFetchPoll) {
         return result(
           'kafka-coordinator',
@@ -229,8 +231,7 @@ function decisiveKafkaFrame(frames: readonly StackFrame[]): DecisiveKafkaFrame |
   const chosen = decisive ?? innermostKafka
   if (!chosen) return undefined
   const found: DecisiveKafkaFrame = { frame: frames[chosen.index]!, area: chosen.area }
-  if (userDeserializer && (chosen.area === 'deserialization' || chosen.area === 'fetch'))
-    found.userDeserializer = userDeserializer
+  if (userDeserializer && chosen.area === 'deserialization') found.userDeserializer = userDeserializer
   for (let j = chosen.index + 1; j < frames.length; j++) {
     const outer = frames[j]!.method
     const outerArea = kafkaArea(outer)

@@ -106,57 +106,44 @@ function sample(
   return out
 }
 
-/** The top `count` threads over all rounds, by mean CPU (then by name, for a stable order). */
+/**
+ * The top `count` threads over all rounds, by mean CPU (then by name, for a stable order). A thread's
+ * reported classification is the one it got in most rounds (a spinning consumer is now and then
+ * caught outside the client's frames); its CPU figure and stack come from its hottest round with that
+ * classification.
+ */
 export function hottestThreads(rounds: readonly ThreadsRound[], count: number): HotThread[] {
-  interface Acc {
-    best: ThreadSample
-    bestRound: ThreadsRound
-    sum: number
-    max: number
-    seen: number
-    withCpu: number
-    kinds: HotThread['kinds']
+  interface Seen {
+    sample: ThreadSample
+    round: ThreadsRound
   }
-  const byKey = new Map<string, Acc>()
+  const byKey = new Map<string, Seen[]>()
   for (const round of rounds) {
-    for (const t of round.threads) {
-      const key = t.tid !== undefined ? `tid:${t.tid}` : `name:${t.name}`
-      const cpu = t.cpuPercent
-      let acc = byKey.get(key)
-      if (!acc) {
-        acc = { best: t, bestRound: round, sum: 0, max: -1, seen: 0, withCpu: 0, kinds: {} }
-        byKey.set(key, acc)
-      }
-      acc.seen++
-      acc.kinds[t.classification.kind] = (acc.kinds[t.classification.kind] ?? 0) + 1
-      if (cpu !== undefined) {
-        acc.sum += cpu
-        acc.withCpu++
-        if (cpu > acc.max) {
-          acc.max = cpu
-          acc.best = t
-          acc.bestRound = round
-        }
-      } else if (acc.withCpu === 0) {
-        acc.best = t
-        acc.bestRound = round
-      }
+    for (const sample of round.threads) {
+      const key = sample.tid !== undefined ? `tid:${sample.tid}` : `name:${sample.name}`
+      const list = byKey.get(key)
+      if (list) list.push({ sample, round })
+      else byKey.set(key, [{ sample, round }])
     }
   }
   const hot: HotThread[] = []
-  for (const acc of byKey.values()) {
+  for (const seen of byKey.values()) {
+    const kinds: HotThread['kinds'] = {}
+    for (const { sample } of seen)
+      kinds[sample.classification.kind] = (kinds[sample.classification.kind] ?? 0) + 1
+    const cpus = seen.map((s) => s.sample.cpuPercent).filter((c): c is number => c !== undefined)
+    const majority = Math.max(...Object.values(kinds))
+    const best = seen
+      .filter((s) => kinds[s.sample.classification.kind] === majority)
+      .reduce((a, b) => ((b.sample.cpuPercent ?? -1) > (a.sample.cpuPercent ?? -1) ? b : a))
     const frames =
-      acc.best.dumpIndex === undefined ? [] : (acc.bestRound.dump?.threads[acc.best.dumpIndex]?.frames ?? [])
-    const h: HotThread = {
-      ...acc.best,
-      rounds: acc.seen,
-      fromRound: acc.bestRound.index,
-      kinds: acc.kinds,
-      frames,
-    }
-    if (acc.withCpu > 0) {
-      h.meanCpuPercent = round3(acc.sum / acc.withCpu)
-      h.maxCpuPercent = round3(acc.max)
+      best.sample.dumpIndex === undefined
+        ? []
+        : (best.round.dump?.threads[best.sample.dumpIndex]?.frames ?? [])
+    const h: HotThread = { ...best.sample, rounds: seen.length, fromRound: best.round.index, kinds, frames }
+    if (cpus.length > 0) {
+      h.meanCpuPercent = round3(cpus.reduce((a, b) => a + b, 0) / cpus.length)
+      h.maxCpuPercent = round3(Math.max(...cpus))
     }
     hot.push(h)
   }
