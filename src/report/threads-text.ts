@@ -42,11 +42,15 @@ export function renderThreadsText(result: ThreadsResult, options: ThreadsTextOpt
     t.tid,
     t.nidHex,
     cpuText(t),
+    t.runQueuePercent === undefined ? undefined : t.runQueuePercent.toFixed(1),
     t.state,
     t.classification.label,
     t.name,
   ])
-  lines.push(formatTable(['#', 'TID', 'NID', 'CPU%', 'STATE', 'CLASS', 'NAME'], rows))
+  lines.push(formatTable(['#', 'TID', 'NID', 'CPU%', 'WAIT%', 'STATE', 'CLASS', 'NAME'], rows))
+  if (result.hottest.some((t) => t.runQueuePercent !== undefined)) {
+    lines.push('(WAIT%: runnable but waiting for a CPU; CPU% + WAIT% is what the thread wanted)')
+  }
   const depth = options.fullStack ? Number.POSITIVE_INFINITY : (options.stackDepth ?? 12)
   result.hottest.forEach((t, i) => {
     lines.push('', `[${i + 1}] "${t.name}" ${t.classification.label}: ${t.classification.reason}`)

@@ -143,3 +143,27 @@ export async function eventually<T>(check: () => T | undefined, timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+/**
+ * Waits (at most `timeoutMs`) until the JVM's JIT compiler threads go quiet (< 5% of a core over a
+ * second): a JVM that just started spends its first seconds compiling, and on a busy two-core machine
+ * that can take a while. Tests that assert which thread is hottest measure after this.
+ */
+export async function waitForJitToSettle(pid: number, timeoutMs = 30_000): Promise<void> {
+  const { ThreadCpuReader, cpuDeltas } = await import('../../src/collect/threads/proc-stat.js')
+  const reader = new ThreadCpuReader(pid)
+  try {
+    const until = Date.now() + timeoutMs
+    let before = reader.sample()
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 1000))
+      const after = reader.sample()
+      const deltas = cpuDeltas(before, after)
+      before = after
+      const names = reader.describe(deltas.filter((d) => d.cpuPercent >= 5).map((d) => d.tid))
+      if (![...names.values()].some((s) => /^C[12] Compil/.test(s.comm))) return
+    }
+  } finally {
+    reader.close()
+  }
+}

@@ -60,15 +60,26 @@ export interface ThreadToClassify {
   dumped?: DumpedThread
   /** % of one core over the sample interval; undefined when unknown. */
   cpuPercent?: number
+  /**
+   * % of the interval spent runnable but waiting for a CPU (schedstat). Added to `cpuPercent` for the
+   * busy/spinning decision: a spinner on a saturated host wants a whole core but gets a share of it.
+   */
+  runQueuePercent?: number
 }
 
 export function classifyThread(
   thread: ThreadToClassify,
   thresholds: ClassifyThresholds = defaultThresholds,
 ): ThreadClassification {
-  const { name, dumped, cpuPercent } = thread
+  const { name, dumped } = thread
+  const wait = thread.runQueuePercent ?? 0
+  // Demand: CPU used plus time spent waiting for one.
+  const cpuPercent = thread.cpuPercent === undefined ? undefined : thread.cpuPercent + wait
   const busy = cpuPercent === undefined ? undefined : cpuPercent >= thresholds.busyCpuPercent
-  const cpuText = cpuPercent === undefined ? 'CPU unknown' : `${cpuPercent.toFixed(1)}% of a core`
+  const cpuText =
+    thread.cpuPercent === undefined
+      ? 'CPU unknown'
+      : `${thread.cpuPercent.toFixed(1)}% of a core${wait >= 1 ? ` (+${wait.toFixed(1)}% waiting for a CPU)` : ''}`
   const result = (kind: ThreadKind, label: string, reason: string, kafka: boolean): ThreadClassification => {
     const c: ThreadClassification = { kind, label, reason, kafka }
     if (busy !== undefined) c.busy = busy

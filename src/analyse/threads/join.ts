@@ -17,6 +17,8 @@ export interface ThreadCpu {
   tid: number
   cpuMs: number
   cpuPercent: number
+  /** % of the interval spent runnable but waiting for a CPU, when known (schedstat). */
+  runQueuePercent?: number
 }
 
 export interface RoundInput {
@@ -46,16 +48,7 @@ export function buildRound(input: RoundInput): ThreadsRound {
     const dumped = dumpIndex === undefined ? undefined : input.dump?.threads[dumpIndex]
     if (dumpIndex !== undefined) joined.add(dumpIndex)
     const kernel = input.kernel?.get(cpu.tid)
-    threads.push(
-      sample(
-        cpu.tid,
-        dumped,
-        dumpIndex,
-        kernel,
-        { cpuMs: cpu.cpuMs, cpuPercent: cpu.cpuPercent },
-        thresholds,
-      ),
-    )
+    threads.push(sample(cpu.tid, dumped, dumpIndex, kernel, cpu, thresholds))
   }
   input.dump?.threads.forEach((dumped, i) => {
     if (!joined.has(i)) threads.push(sample(dumped.osTid, dumped, i, undefined, undefined, thresholds))
@@ -81,12 +74,17 @@ function sample(
   dumped: DumpedThread | undefined,
   dumpIndex: number | undefined,
   kernel: { comm: string; state: string } | undefined,
-  cpu: { cpuMs: number; cpuPercent: number } | undefined,
+  cpu: Omit<ThreadCpu, 'tid'> | undefined,
   thresholds: ClassifyThresholds,
 ): ThreadSample {
   const name = dumped?.name ?? kernel?.comm ?? (tid === undefined ? '?' : `tid ${tid}`)
   const classified = classifyThread(
-    { name, ...(dumped ? { dumped } : {}), ...(cpu ? { cpuPercent: cpu.cpuPercent } : {}) },
+    {
+      name,
+      ...(dumped ? { dumped } : {}),
+      ...(cpu ? { cpuPercent: cpu.cpuPercent } : {}),
+      ...(cpu?.runQueuePercent !== undefined ? { runQueuePercent: cpu.runQueuePercent } : {}),
+    },
     thresholds,
   )
   const out: ThreadSample = { name, classification: classified }
@@ -98,6 +96,7 @@ function sample(
   if (cpu) {
     out.cpuPercent = round3(cpu.cpuPercent)
     out.cpuMs = round3(cpu.cpuMs)
+    if (cpu.runQueuePercent !== undefined) out.runQueuePercent = round3(cpu.runQueuePercent)
   }
   const state =
     dumped?.state ?? (dumped?.carryingVirtualThread !== undefined ? 'CARRYING-VIRTUAL' : kernel?.state)

@@ -41,6 +41,8 @@ interface ThreadAccumulator {
   name: string
   tid?: number
   weight: number
+  /** Run-queue wait (schedstat), µs: for the busy/spinning verdict on a saturated host. */
+  waitUs: number
   heaviest?: { weight: number; dumped: DumpedThread }
 }
 
@@ -102,8 +104,11 @@ export async function profileJvm(options: ProfileJvmOptions): Promise<ProfileRes
 
       // CPU per tid over the interval that this dump ends.
       const cpuUs = new Map<number, number>()
+      const waitUs = new Map<number, number>()
       if (snapshot && previous) {
         for (const [tid, ns] of snapshot.cpuNs) cpuUs.set(tid, (ns - (previous.cpuNs.get(tid) ?? 0)) / 1000)
+        for (const [tid, ns] of snapshot.waitNs ?? [])
+          waitUs.set(tid, (ns - (previous.waitNs?.get(tid) ?? 0)) / 1000)
         previous = snapshot
       } else {
         const current = new Map<number, number>()
@@ -123,6 +128,7 @@ export async function profileJvm(options: ProfileJvmOptions): Promise<ProfileRes
         folder.addDumped(t.name, t.frames, weight)
         const acc = accumulator(threads, t.name, t.osTid)
         acc.weight += weight
+        acc.waitUs += waitUs.get(t.osTid) ?? 0
         if (!acc.heaviest || weight > acc.heaviest.weight) acc.heaviest = { weight, dumped: t }
       }
       // Threads with CPU but absent from the dump (native threads; threads born after the dump).
@@ -170,8 +176,14 @@ export async function profileJvm(options: ProfileJvmOptions): Promise<ProfileRes
   const profiled: ProfiledThread[] = [...threads.values()]
     .map((acc) => {
       const cpuPercent = durationMs > 0 ? (acc.weight / 1000 / durationMs) * 100 : 0
+      const runQueuePercent = durationMs > 0 ? (acc.waitUs / 1000 / durationMs) * 100 : 0
       const c = classifyThread(
-        { name: acc.name, ...(acc.heaviest ? { dumped: acc.heaviest.dumped } : {}), cpuPercent },
+        {
+          name: acc.name,
+          ...(acc.heaviest ? { dumped: acc.heaviest.dumped } : {}),
+          cpuPercent,
+          runQueuePercent,
+        },
         thresholds,
       )
       const p: ProfiledThread = {
@@ -216,7 +228,7 @@ function accumulator(threads: Map<string, ThreadAccumulator>, name: string, tid:
   const key = `${tid}:${name}`
   let acc = threads.get(key)
   if (!acc) {
-    acc = { name, tid, weight: 0 }
+    acc = { name, tid, weight: 0, waitUs: 0 }
     threads.set(key, acc)
   }
   return acc

@@ -22,6 +22,12 @@ export interface CpuSnapshot {
   atMs: number
   /** Cumulative on-CPU time per tid, in ns. */
   cpuNs: Map<number, number>
+  /**
+   * Cumulative time each thread was runnable but waiting for a CPU (schedstat field 2), in ns. On a
+   * saturated machine a spinning thread gets only its share of a core but waits for the rest: CPU
+   * plus run-queue wait is what it *wanted*, which tells a starved spinner from an idle thread.
+   */
+  waitNs?: Map<number, number>
 }
 
 /** The fields of `/proc/<pid>/task/<tid>/stat` that matter here. */
@@ -57,15 +63,20 @@ export function parseTaskStat(text: string): TaskStat | undefined {
   }
 }
 
-/** Reads the leading decimal of a buffer (schedstat's first field) without making a string. */
-function leadingNumber(buffer: Buffer, length: number): number {
+/** Reads schedstat's first two decimals (on-CPU ns, run-queue wait ns) without making a string. */
+function readSchedstat(buffer: Buffer, length: number, out: [number, number]): void {
+  let field = 0
   let value = 0
-  for (let i = 0; i < length; i++) {
+  out[0] = 0
+  out[1] = 0
+  for (let i = 0; i < length && field < 2; i++) {
     const c = buffer[i]!
-    if (c < 48 || c > 57) break
-    value = value * 10 + (c - 48)
+    if (c >= 48 && c <= 57) value = value * 10 + (c - 48)
+    else {
+      out[field++] = value
+      value = 0
+    }
   }
-  return value
 }
 
 export interface ThreadCpuReaderOptions {
@@ -89,6 +100,8 @@ export class ThreadCpuReader {
   private readonly fds = new Map<number, number>()
   private readonly maxFds: number
   private readonly buffer = Buffer.alloc(1024)
+  private readonly schedstat: [number, number] = [0, 0]
+  private lastWait = 0
 
   constructor(pid: number, options: ThreadCpuReaderOptions = {}) {
     this.pid = pid
@@ -102,9 +115,12 @@ export class ThreadCpuReader {
   sample(): CpuSnapshot {
     const tids = this.listTids()
     const cpuNs = new Map<number, number>()
+    const waitNs = this.source === 'schedstat' ? new Map<number, number>() : undefined
     for (const tid of tids) {
       const value = this.readTask(tid)
-      if (value !== undefined) cpuNs.set(tid, value)
+      if (value === undefined) continue
+      cpuNs.set(tid, value)
+      waitNs?.set(tid, this.lastWait)
     }
     // Threads that exited keep an open descriptor to a dead task: drop them.
     if (this.fds.size > cpuNs.size) {
@@ -115,7 +131,9 @@ export class ThreadCpuReader {
         }
       }
     }
-    return { atMs: performance.now(), cpuNs }
+    const snapshot: CpuSnapshot = { atMs: performance.now(), cpuNs }
+    if (waitNs) snapshot.waitNs = waitNs
+    return snapshot
   }
 
   /** Name and scheduler state of some threads (read on demand: only for the ones reported). */
@@ -169,7 +187,11 @@ export class ThreadCpuReader {
       const length = readSync(fd, this.buffer, 0, this.buffer.length, 0)
       if (transient) closeSync(fd)
       if (length === 0) return undefined
-      if (this.source === 'schedstat') return leadingNumber(this.buffer, length)
+      if (this.source === 'schedstat') {
+        readSchedstat(this.buffer, length, this.schedstat)
+        this.lastWait = this.schedstat[1]
+        return this.schedstat[0]
+      }
       const stat = parseTaskStat(this.buffer.toString('latin1', 0, length))
       return stat ? ((stat.utimeTicks + stat.stimeTicks) * 1e9) / this.clockTicks : undefined
     } catch {
@@ -214,6 +236,8 @@ export interface ThreadCpuDelta {
   tid: number
   cpuMs: number
   cpuPercent: number
+  /** % of the interval the thread was runnable but waiting for a CPU (schedstat only). */
+  runQueuePercent?: number
 }
 
 export function cpuDeltas(before: CpuSnapshot, after: CpuSnapshot): ThreadCpuDelta[] {
@@ -223,7 +247,13 @@ export function cpuDeltas(before: CpuSnapshot, after: CpuSnapshot): ThreadCpuDel
     // A thread born during the interval used all its CPU inside it.
     const base = before.cpuNs.get(tid) ?? 0
     const cpuMs = Math.max(0, ns - base) / 1e6
-    out.push({ tid, cpuMs, cpuPercent: wallMs > 0 ? (cpuMs / wallMs) * 100 : 0 })
+    const delta: ThreadCpuDelta = { tid, cpuMs, cpuPercent: wallMs > 0 ? (cpuMs / wallMs) * 100 : 0 }
+    const wait = after.waitNs?.get(tid)
+    if (wait !== undefined && wallMs > 0) {
+      const waitMs = Math.max(0, wait - (before.waitNs?.get(tid) ?? 0)) / 1e6
+      delta.runQueuePercent = (waitMs / wallMs) * 100
+    }
+    out.push(delta)
   }
   return out.sort((a, b) => b.cpuMs - a.cpuMs)
 }

@@ -38,6 +38,11 @@ export interface ThreadSample {
   cpuPercent?: number
   /** CPU time used in the interval, ms. */
   cpuMs?: number
+  /**
+   * % of the interval the thread was runnable but waiting for a CPU (schedstat). On a saturated host
+   * a spinning thread shows e.g. 40% CPU + 60% waiting; an idle one ~0 + ~0.
+   */
+  runQueuePercent?: number
   /** Java thread state from the dump, else the kernel state letter (R, S, D …). */
   state?: string
   classification: ThreadClassification

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../support/cli.js'
 import { fixturePath } from '../../support/fixtures.js'
-import { type JavaProgram, startJavaProgram } from '../../support/java-programs.js'
+import { type JavaProgram, startJavaProgram, waitForJitToSettle } from '../../support/java-programs.js'
 
 let jvm: JavaProgram
 
 beforeAll(async () => {
   jvm = await startJavaProgram('ThreadPatient', ['spin', 'sleep'])
+  await waitForJitToSettle(jvm.pid)
 })
 afterAll(async () => {
   await jvm?.stop()
@@ -18,9 +19,11 @@ describe('kafka-doctor threads', () => {
     expect(run.code).toBe(0)
     const lines = run.stdout.split('\n')
     expect(lines[0]).toMatch(new RegExp(`^JVM ${jvm.pid} \\(root\\) — OpenJDK 64-Bit Server VM \\(17\\.`))
-    expect(lines[1]).toMatch(/^1 round of 50\dms, CPU from \/proc schedstat, process CPU [\d.]+% of a core$/)
-    expect(lines[3]).toMatch(/^#\s+TID\s+NID\s+CPU%\s+STATE\s+CLASS\s+NAME$/)
-    expect(lines[4]).toMatch(/^1\s+\d+\s+0x[0-9a-f]+\s+[\d.]+\s+RUNNABLE\s+user code\s+busy-spinner$/)
+    expect(lines[1]).toMatch(/^1 round of \d+ms, CPU from \/proc schedstat, process CPU [\d.]+% of a core$/)
+    expect(lines[3]).toMatch(/^#\s+TID\s+NID\s+CPU%\s+WAIT%\s+STATE\s+CLASS\s+NAME$/)
+    expect(lines[4]).toMatch(
+      /^1\s+\d+\s+0x[0-9a-f]+\s+[\d.]+\s+[\d.]+\s+RUNNABLE\s+user code\s+busy-spinner$/,
+    )
     expect(run.stdout).toContain('    at ThreadPatient.spin(ThreadPatient.java:42)')
     expect(run.stderr).toBe('')
   })
@@ -48,7 +51,7 @@ describe('kafka-doctor threads', () => {
     ])
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('1 round of 1.00s, CPU from top -H output')
-    expect(run.stdout).toMatch(/1\s+9513\s+0x2529\s+11\.8\s+RUNNABLE\s+user code\s+busy-spinner/)
+    expect(run.stdout).toMatch(/1\s+9513\s+0x2529\s+11\.8\s+-\s+RUNNABLE\s+user code\s+busy-spinner/)
     expect(run.stderr).toContain('1 top rows are not threads of the dumped JVM and were ignored')
   })
 

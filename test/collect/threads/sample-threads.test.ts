@@ -5,7 +5,7 @@ import { inspectJvm } from '../../../src/collect/threads/jvm-target.js'
 import { sampleThreads } from '../../../src/collect/threads/sample-threads.js'
 import { parseThreadDump } from '../../../src/collect/threads/thread-dump.js'
 import { BadInputError, NotFoundError, PermissionError } from '../../../src/errors.js'
-import { type JavaProgram, startJavaProgram } from '../../support/java-programs.js'
+import { type JavaProgram, startJavaProgram, waitForJitToSettle } from '../../support/java-programs.js'
 
 // A real JVM whose threads do known things: one spins, one decodes records in a loop, one sleeps,
 // one parks. The test machine has two cores shared with other work, so the thresholds are loose.
@@ -13,6 +13,7 @@ let jvm: JavaProgram
 
 beforeAll(async () => {
   jvm = await startJavaProgram('ThreadPatient', ['spin', 'deserialize', 'sleep', 'park'])
+  await waitForJitToSettle(jvm.pid)
 })
 afterAll(async () => {
   await jvm?.stop()
@@ -25,10 +26,12 @@ describe('sampleThreads against a real JVM', () => {
     expect(result.cpuMethod).toBe('schedstat')
     expect(result.rounds).toHaveLength(2)
     expect(result.jvm?.jdkMajor).toBe(17)
-    const [a, b] = result.hottest
-    expect(new Set([a?.name, b?.name])).toEqual(new Set(['busy-spinner', 'busy-deserializer']))
-    for (const t of [a!, b!]) {
-      expect(t.meanCpuPercent!).toBeGreaterThan(25)
+    // The top two, unless the JIT is still busy (then the top three).
+    const busy = result.hottest.slice(0, 3).filter((t) => t.name.startsWith('busy-'))
+    expect(busy.map((t) => t.name).sort()).toEqual(['busy-deserializer', 'busy-spinner'])
+    for (const t of busy) {
+      // CPU plus run-queue wait: what the thread wanted, whatever else the machine runs.
+      expect(t.meanCpuPercent! + (t.runQueuePercent ?? 0)).toBeGreaterThan(25)
       expect(t.classification.kind).toBe('user-code')
       expect(t.state).toBe('RUNNABLE')
       expect(t.nidHex).toBe(`0x${t.tid!.toString(16)}`)
