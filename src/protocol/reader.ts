@@ -68,12 +68,14 @@ export class Reader {
 
   /** A length that does not fit in the bytes left: corruption in a complete frame, else truncation. */
   private tooLong(length: number, what: string, at: number): Error {
-    return this.complete
-      ? new MalformedInputError(
-          at,
-          `${what} of length ${length} exceeds the ${this.end - this.offset} bytes left`,
-        )
-      : new TruncatedInputError(at, length, this.end - this.offset)
+    if (this.complete) {
+      return new MalformedInputError(
+        at,
+        `${what} of length ${length} exceeds the ${this.end - this.offset} bytes left`,
+      )
+    }
+    // Counted from `at`, the start of the value including its length prefix.
+    return new TruncatedInputError(at, this.offset - at + length, this.end - at)
   }
 
   // ---- fixed width --------------------------------------------------------------------------
@@ -391,7 +393,7 @@ export class Reader {
           at,
         )
       }
-      throw new TruncatedInputError(at, needed, this.end - this.offset)
+      throw new TruncatedInputError(at, this.offset - at + needed, this.end - at)
     }
   }
 

@@ -170,8 +170,8 @@ describe('Reader strings, bytes and arrays', () => {
     expect(caught(() => new Reader(input).readString())).toMatchObject({
       constructor: TruncatedInputError,
       offset: 0,
-      needed: 10,
-      available: 2,
+      needed: 12,
+      available: 4,
     })
     expect(caught(() => new Reader(input, { complete: true }).readString())).toBeInstanceOf(
       MalformedInputError,
@@ -184,8 +184,8 @@ describe('Reader strings, bytes and arrays', () => {
     const tooMany = bytes(0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2)
     expect(caught(() => new Reader(tooMany).readArrayLength(4))).toMatchObject({
       constructor: TruncatedInputError,
-      needed: 12,
-      available: 8,
+      needed: 16,
+      available: 12,
     })
     expect(caught(() => new Reader(tooMany, { complete: true }).readArrayLength(4))).toBeInstanceOf(
       MalformedInputError,

@@ -27,6 +27,8 @@ interface Verdict {
   status: 'ok' | 'error'
   json?: unknown
   hex?: string
+  requestHeaderVersion?: number
+  responseHeaderVersion?: number
   error?: string
 }
 
@@ -70,9 +72,16 @@ beforeAll(async () => {
       .join('\n')
     const output = await runKafkaJava(jar, 'ProtocolOracle', [], input)
     for (const line of output.split('\n').filter(Boolean)) {
-      const [id, status, a, b] = line.split('\t')
-      if (status === 'ok') verdicts.set(id!, { status, json: JSON.parse(a!), hex: b! })
-      else verdicts.set(id!, { status: 'error', error: a ?? '' })
+      const [id, status, a, b, requestHeader, responseHeader] = line.split('\t')
+      if (status === 'ok') {
+        verdicts.set(id!, {
+          status,
+          json: JSON.parse(a!),
+          hex: b!,
+          requestHeaderVersion: Number(requestHeader),
+          responseHeaderVersion: Number(responseHeader),
+        })
+      } else verdicts.set(id!, { status: 'error', error: a ?? '' })
     }
   }
 }, 600_000)
@@ -89,8 +98,11 @@ describe(`Kafka's own message classes agree with the generated codec (${apiCount
     expect(compareWithKafkaJson(schema.fields, verdict!.json, c.message, c.version, c.kind)).toEqual([])
     // Kafka wrote the same message to the same bytes.
     expect(verdict!.hex).toBe(Buffer.from(c.bytes).toString('hex'))
-    // And we read Kafka's bytes back to the message.
+    // Kafka frames this api key and version with the header versions we use.
     const codec = findCodec(c.key)!
+    expect(codec.requestHeaderVersion(c.version)).toBe(verdict!.requestHeaderVersion)
+    expect(codec.responseHeaderVersion(c.version)).toBe(verdict!.responseHeaderVersion)
+    // And we read Kafka's bytes back to the message.
     const r = new Reader(new Uint8Array(Buffer.from(verdict!.hex!, 'hex')), { complete: true })
     expect(
       c.kind === 'request' ? codec.decodeRequest(r, c.version) : codec.decodeResponse(r, c.version),

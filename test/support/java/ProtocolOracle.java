@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
@@ -27,7 +28,9 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
  * stdin, one case per line, tab-separated: id, api key, version, "request"|"response", the bytes our
  * encoder wrote (hex), the same message as Kafka JSON. For each case Kafka reads our bytes and prints
  * them as JSON (every number as text, so 64-bit values survive), and reads the JSON and writes its own
- * bytes (hex). stdout: id, "ok", json, hex — or id, "error", message.
+ * bytes (hex), and prints the request and response header versions Kafka uses for the api key and
+ * version. stdout: id, "ok", json, hex, request header version, response header version — or id,
+ * "error", message.
  */
 public class ProtocolOracle {
     public static void main(String[] args) throws Exception {
@@ -59,7 +62,10 @@ public class ProtocolOracle {
                 ByteBuffer theirs = ByteBuffer.allocate(fromJson.size(cache, version));
                 fromJson.write(new ByteBufferAccessor(theirs), cache, version);
 
-                out.println(id + "\tok\t" + mapper.writeValueAsString(numbersAsText(json)) + "\t" + toHex(theirs.array()));
+                // The header versions Kafka's client and broker use for this api key and version.
+                ApiKeys api = ApiKeys.forId(key);
+                String headers = api.requestHeaderVersion(version) + "\t" + api.responseHeaderVersion(version);
+                out.println(id + "\tok\t" + mapper.writeValueAsString(numbersAsText(json)) + "\t" + toHex(theirs.array()) + "\t" + headers);
             } catch (Throwable e) {
                 Throwable cause = e instanceof InvocationTargetException && e.getCause() != null ? e.getCause() : e;
                 String message = cause.getClass().getSimpleName() + ": " + cause.getMessage();
