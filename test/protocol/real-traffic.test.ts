@@ -7,8 +7,9 @@ import {
   type DecodedResponse,
   decodeRequestFrame,
   decodeResponseFrame,
+  encodeRequestFrame,
 } from '../../src/protocol/frame.js'
-import { ApiKey, apiName } from '../../src/protocol/generated/apis.js'
+import { ApiKey, apiName, codecFor } from '../../src/protocol/generated/apis.js'
 import { consumerProtocolSubscriptionCodec } from '../../src/protocol/generated/data/consumer-protocol-subscription.js'
 import type {
   ApiVersionsRequest,
@@ -329,6 +330,67 @@ describe('real traffic captured from the cluster', () => {
       [23n, 'ABORT'],
     ])
     expect([...new Set(aborted.get(topics.txn))].sort((a, b) => Number(a - b))).toEqual([6n, 18n])
+  })
+})
+
+/** Sends one request frame to a broker and returns its response frame (bounded by `timeoutMs`). */
+async function roundTrip(port: number, frame: Uint8Array, timeoutMs = 10_000): Promise<Uint8Array> {
+  const { createConnection } = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    const chunks: Buffer[] = []
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no response from port ${port} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    socket.on('connect', () => socket.write(frame))
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      const all = Buffer.concat(chunks)
+      if (all.length >= 4 && all.length >= 4 + all.readInt32BE(0)) {
+        clearTimeout(timer)
+        socket.destroy()
+        resolve(new Uint8Array(all.subarray(0, 4 + all.readInt32BE(0))))
+      }
+    })
+    socket.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+  })
+}
+
+describe('ApiVersions fallback against a real broker', () => {
+  it('reads the v0-layout UNSUPPORTED_VERSION answer to a version the broker does not know', async () => {
+    const codec = codecFor(ApiKey.ApiVersions)
+    const newest = codec.maxVersion
+    const request = encodeRequestFrame(
+      { apiKey: ApiKey.ApiVersions, apiVersion: newest, correlationId: 4242, clientId: clientId },
+      { ...codec.defaultRequest(), clientSoftwareName: 'kafka-doctor-test', clientSoftwareVersion: '0.1.0' },
+    )
+    const broker = kafka.brokers[0]!
+    const response = decodeResponseFrame(await roundTrip(broker.port, request), ApiKey.ApiVersions, newest)
+    expect(response.correlationId).toBe(4242)
+    if (kafka.version.startsWith('3.')) {
+      // Kafka 3.9 serves ApiVersions 0-4; our newest (from 4.x) is beyond it.
+      expect(newest).toBeGreaterThan(4)
+      expect(response.apiVersion).toBe(0)
+      expect(response.body.errorCode).toBe(35)
+      expect(response.body.apiKeys).toEqual([{ apiKey: 18, minVersion: 0, maxVersion: 4 }])
+    } else {
+      expect(response.apiVersion).toBe(newest)
+      expect(response.body.errorCode).toBe(0)
+    }
+    // The version the broker offers then works.
+    const offered = response.body.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions)!.maxVersion
+    const retry = encodeRequestFrame(
+      { apiKey: ApiKey.ApiVersions, apiVersion: offered, correlationId: 4243, clientId },
+      { ...codec.defaultRequest(), clientSoftwareName: 'kafka-doctor-test', clientSoftwareVersion: '0.1.0' },
+    )
+    const ok = decodeResponseFrame(await roundTrip(broker.port, retry), ApiKey.ApiVersions, offered)
+    expect(ok.apiVersion).toBe(offered)
+    expect(ok.body.errorCode).toBe(0)
+    expect(ok.body.apiKeys.length).toBeGreaterThan(40)
   })
 })
 
