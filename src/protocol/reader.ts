@@ -22,6 +22,9 @@ const MAX_VARLONG_BYTES = 10
 /** Kafka rejects strings longer than a signed 16-bit length, even in compact (varint) form. */
 const MAX_STRING_LENGTH = 0x7fff
 
+/** Node's TextDecoder (simdutf) is the fastest UTF-8 path for short strings; keep a leading BOM as data. */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
+
 export interface ReaderOptions {
   /** Start position (default 0). */
   offset?: number
@@ -281,7 +284,7 @@ export class Reader {
     const start = this.offset
     this.offset = start + length
     if (length === 0) return ''
-    return this.text().toString('utf8', start, start + length)
+    return utf8.decode(this.bytes.subarray(start, start + length))
   }
 
   /** Decodes `length` bytes at the cursor as UTF-8 (used for record headers' keys). */
@@ -289,7 +292,7 @@ export class Reader {
     if (length < 0 || this.end - this.offset < length) throw this.tooLong(length, 'string', this.offset)
     const start = this.offset
     this.offset = start + length
-    return this.text().toString('utf8', start, start + length)
+    return utf8.decode(this.bytes.subarray(start, start + length))
   }
 
   // ---- bytes --------------------------------------------------------------------------------
