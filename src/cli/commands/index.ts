@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { profileCommand } from './profile.js'
+import { proxyCommand } from './proxy.js'
 import { threadsCommand } from './threads.js'
 
 /** A CLI command: registers itself (flags, help, action) on the program and returns its Command. */
@@ -8,4 +9,4 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const commandModules: readonly CommandModule[] = [threadsCommand, profileCommand]
+export const commandModules: readonly CommandModule[] = [threadsCommand, profileCommand, proxyCommand]
