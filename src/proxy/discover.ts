@@ -7,10 +7,16 @@ import type { MetadataResponse } from '../protocol/generated/messages/metadata.j
 export interface DiscoveredCluster {
   clusterId: string | null
   brokers: { nodeId: number; host: string; port: number; rack: string | null }[]
-  topics: { name: string; topicId: string }[]
+  topics: DiscoveredTopic[]
 }
 
-const clientId = 'kafka-doctor-proxy'
+export interface DiscoveredTopic {
+  name: string
+  topicId: string
+  partitions: { partition: number; leader: number; leaderEpoch: number; replicas: number[]; isr: number[] }[]
+}
+
+const defaultClientId = 'kafka-doctor-proxy'
 
 /**
  * Asks the first bootstrap server that answers for the cluster's brokers and topics (ApiVersions v0,
@@ -19,7 +25,9 @@ const clientId = 'kafka-doctor-proxy'
 export async function discoverCluster(
   servers: readonly { host: string; port: number }[],
   timeoutMs: number,
+  options: { topics?: readonly string[]; clientId?: string } = {},
 ): Promise<DiscoveredCluster> {
+  const clientId = options.clientId ?? defaultClientId
   const failures: string[] = []
   for (const server of servers) {
     let transport: Transport | undefined
@@ -42,7 +50,14 @@ export async function discoverCluster(
       const offered = versions.apiKeys.find((api) => api.apiKey === ApiKey.Metadata)
       const codec = codecFor(ApiKey.Metadata)
       const version = Math.min(offered?.maxVersion ?? 1, codec.maxVersion)
-      const request = { ...codec.defaultRequest(), topics: version >= 1 ? null : [] }
+      const request = {
+        ...codec.defaultRequest(),
+        topics: options.topics
+          ? options.topics.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }))
+          : version >= 1
+            ? null
+            : [],
+      }
       const frame = encodeRequestFrame(
         { apiKey: ApiKey.Metadata, apiVersion: version, correlationId: 2, clientId },
         request,
@@ -57,7 +72,21 @@ export async function discoverCluster(
         clusterId: metadata.clusterId,
         brokers: metadata.brokers.map(({ nodeId, host, port, rack }) => ({ nodeId, host, port, rack })),
         topics: metadata.topics.flatMap((topic) =>
-          topic.name ? [{ name: topic.name, topicId: topic.topicId }] : [],
+          topic.name
+            ? [
+                {
+                  name: topic.name,
+                  topicId: topic.topicId,
+                  partitions: topic.partitions.map((p) => ({
+                    partition: p.partitionIndex,
+                    leader: p.leaderId,
+                    leaderEpoch: p.leaderEpoch,
+                    replicas: p.replicaNodes,
+                    isr: p.isrNodes,
+                  })),
+                },
+              ]
+            : [],
         ),
       }
     } catch (error) {

@@ -248,6 +248,10 @@ export class Traffic {
       const rewritten = rewriteAddresses(exchange.apiKey, body, (nodeId) => this.#env.listenerOf(nodeId))
       if (rewritten > 0) {
         this.#env.counters.addressRewrites++
+        this.#changed(exchange, {
+          change: 'rewrite-addresses',
+          detail: `${rewritten} broker address(es) → the proxy's listeners`,
+        })
         changes++
       }
       if (exchange.apiKey === ApiKey.ApiVersions)
