@@ -121,6 +121,7 @@ export class Traffic {
         change: 'drop-connection',
         detail: `closed on ${apiName(peeked.apiKey)}`,
       })
+      env.counters.connections.dropped++
       outcome.drop = true
       return outcome
     }
