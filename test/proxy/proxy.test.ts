@@ -167,7 +167,7 @@ describe('pass-through', () => {
     expect(proxy.counters.snapshot()).toMatchObject({ undecodable: 0, addressRewrites: 1, rules: {} })
   })
 
-  it.each(['old', 'current'])(
+  it.each(['old', 'current', 'latest'])(
     'a %s Java consumer reads every record through the proxy, offsets as kafka-consumer-groups sees them directly',
     async (clientVersion) => {
       const topic = `proxy-read-${clientVersion}-${run}`
