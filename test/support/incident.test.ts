@@ -44,15 +44,22 @@ describe.each(['old', 'current'])('the stale-leader incident with the %s client'
     )
 
     // kafka-doctor's thread sampler: the consumer's hot thread spins in the Kafka poll/network loop.
+    // The spin rate is bounded by the round trip through the proxy on a 2-core machine shared with
+    // the brokers and other test files, so "spinning" starts at 10% of a core here (the classifier's
+    // default is 20%); a healthy consumer's main thread stays well below 1%.
     const threads = await sampleThreads({
       pid: incident.consumer.pid,
       intervalMs: 1000,
       rounds: 3,
       top: 3,
       keepDumpText: false,
+      thresholds: { busyCpuPercent: 5, spinCpuPercent: 10 },
     })
+    const hottest = threads.hottest.map(
+      (thread) => `${thread.name} ${thread.meanCpuPercent}% ${thread.classification.kind}`,
+    )
     const spinning = threads.hottest.find((thread) => thread.classification.kind === 'kafka-poll-spinning')
-    expect(spinning?.name).toBe('main')
+    expect(spinning?.name, hottest.join('; ')).toBe('main')
 
     // Lag through the proxy, as kafka-consumer-groups computes it: N's frozen HW − committed < 0.
     const rows = await incident.describeGroup()
