@@ -151,6 +151,13 @@ export class TcpStream {
   finish(tsNs: bigint, fileOffset: number): void {
     if (this.ended) return
     while (this.held.length > 0) this.skipToHeld('lost', tsNs, fileOffset)
+    if (this.ended) return
+    // Bytes the peer acknowledged or the FIN counted, but the capture never had.
+    const known = this.knownEnd()
+    if (this.started && known !== undefined && seqDiff(this.nextSeq, known) > 0) {
+      this.gap(seqDiff(this.nextSeq, known), 'lost', tsNs, fileOffset)
+      this.nextSeq = known
+    }
     this.ended = true
     if (this.started) this.sink.end(tsNs, fileOffset)
   }
@@ -204,10 +211,31 @@ export class TcpStream {
     }
   }
 
+  /**
+   * A hole the peer acknowledged past was lost by the capture, not the network: no retransmission will
+   * fill it. Acted on when a later segment is held (a later segment and the ACK both say the hole is
+   * real), or, for a hole at the end of the stream, once the peer acknowledged the FIN. Not on the ACK
+   * alone, because a capture can see an ACK a moment before the data it acknowledges.
+   */
   private skipAcknowledgedHole(tsNs: bigint, fileOffset: number): void {
+    if (!this.peerAckSeen || !this.started || this.ended) return
     const first = this.held[0]
-    if (!first || !this.peerAckSeen) return
-    if (seqDiff(first.seq, this.peerAck) >= 0) this.skipToHeld('lost', tsNs, fileOffset)
+    if (first) {
+      if (seqDiff(first.seq, this.peerAck) >= 0) this.skipToHeld('lost', tsNs, fileOffset)
+      return
+    }
+    const fin = this.finSeq
+    if (fin !== undefined && seqDiff(fin, this.peerAck) > 0 && seqDiff(this.nextSeq, fin) > 0) {
+      this.gap(seqDiff(this.nextSeq, fin), 'lost', tsNs, fileOffset)
+      this.nextSeq = fin
+      this.checkFin(tsNs, fileOffset)
+    }
+  }
+
+  /** The furthest sequence number known to have been sent: by the peer's ACK or the FIN. */
+  private knownEnd(): number | undefined {
+    if (this.finSeq !== undefined) return this.finSeq
+    return this.peerAckSeen ? this.peerAck : undefined
   }
 
   /** Declares the hole before the first held segment a gap and delivers what can be delivered. */

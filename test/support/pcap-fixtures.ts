@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { CapturedPacket } from '../../src/pcap/capture-packet.js'
 import { CaptureParser } from '../../src/pcap/capture-parser.js'
+import { PacketDecoder } from '../../src/pcap/packet-decoder.js'
 import { WarningLog } from '../../src/pcap/warnings.js'
 
 /** The real captures under test/fixtures/pcap (how each was made: README.md there). */
@@ -55,4 +56,27 @@ export function parseCapture(bytes: Buffer, chunkSize = 1 << 20): ParsedCapture 
 export function epochToNs(text: string): bigint {
   const [seconds = '0', fraction = ''] = text.split('.')
   return BigInt(seconds) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9))
+}
+
+/** The TCP segments of a capture as the decoder lifts them out (for comparing link layers). */
+export function tcpSegmentsOf(bytes: Buffer) {
+  const warnings = new WarningLog(1000)
+  const decoder = new PacketDecoder(warnings)
+  const segments = parseCapture(bytes).packets.flatMap((p) => {
+    const s = decoder.decode(p)
+    return s
+      ? [
+          {
+            srcPort: s.srcPort,
+            dstPort: s.dstPort,
+            seq: s.seq,
+            ack: s.ack,
+            flags: s.flags,
+            payload: s.payload.toString('hex'),
+            payloadLength: s.payloadLength,
+          },
+        ]
+      : []
+  })
+  return { segments, stats: decoder.stats, warnings }
 }

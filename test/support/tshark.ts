@@ -93,12 +93,13 @@ export async function tsharkKafkaFrameCounts(file: string, port: number) {
  */
 export async function tsharkFollowTcp(
   file: string,
+  extraArgs: readonly string[] = [],
 ): Promise<Map<number, { a: string; b: string; aPort: number }>> {
-  const streams = (await tsharkFields(file, ['tcp.stream'])).map(([s = '']) => Number(s))
+  const streams = (await tsharkFields(file, ['tcp.stream'], { filter: 'tcp' })).map(([s = '']) => Number(s))
   const ids = [...new Set(streams)].sort((x, y) => x - y)
   const result = new Map<number, { a: string; b: string; aPort: number }>()
   if (ids.length === 0) return result
-  const args = ['-r', file, '-q']
+  const args = ['-r', file, '-q', ...extraArgs]
   for (const id of ids) args.push('-z', `follow,tcp,raw,${id}`)
   const { stdout } = await run('tshark', args, { maxBuffer: 256 * 1024 * 1024 })
   // Each block: "Follow: tcp,raw", "Filter: tcp.stream eq N", "Node 0: ip:port", "Node 1: ...", then
