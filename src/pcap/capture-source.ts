@@ -49,6 +49,8 @@ async function feedFile(path: string, parser: ChunkSink, options: FeedOptions): 
   const handle = await openCapture(path)
   let total = 0
   try {
+    if ((await handle.stat()).isDirectory())
+      throw new NotFoundError(`${path} is a directory, not a capture file`)
     for (;;) {
       options.signal?.throwIfAborted()
       const buffer = Buffer.allocUnsafe(chunkSize)

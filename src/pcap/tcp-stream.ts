@@ -213,23 +213,14 @@ export class TcpStream {
 
   /**
    * A hole the peer acknowledged past was lost by the capture, not the network: no retransmission will
-   * fill it. Acted on when a later segment is held (a later segment and the ACK both say the hole is
-   * real), or, for a hole at the end of the stream, once the peer acknowledged the FIN. Not on the ACK
-   * alone, because a capture can see an ACK a moment before the data it acknowledges.
+   * fill it. Acted on when a later segment is held too (a later segment and the ACK both say the hole
+   * is real); a hole at the very end of a stream waits for finish(), because a capture can show an ACK
+   * a moment before the data it acknowledges.
    */
   private skipAcknowledgedHole(tsNs: bigint, fileOffset: number): void {
-    if (!this.peerAckSeen || !this.started || this.ended) return
     const first = this.held[0]
-    if (first) {
-      if (seqDiff(first.seq, this.peerAck) >= 0) this.skipToHeld('lost', tsNs, fileOffset)
-      return
-    }
-    const fin = this.finSeq
-    if (fin !== undefined && seqDiff(fin, this.peerAck) > 0 && seqDiff(this.nextSeq, fin) > 0) {
-      this.gap(seqDiff(this.nextSeq, fin), 'lost', tsNs, fileOffset)
-      this.nextSeq = fin
-      this.checkFin(tsNs, fileOffset)
-    }
+    if (!first || !this.peerAckSeen) return
+    if (seqDiff(first.seq, this.peerAck) >= 0) this.skipToHeld('lost', tsNs, fileOffset)
   }
 
   /** The furthest sequence number known to have been sent: by the peer's ACK or the FIN. */

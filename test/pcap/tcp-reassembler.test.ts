@@ -109,7 +109,7 @@ describe('damaged orderings of the real packets reassemble to the same bytes', (
 })
 
 describe('holes', () => {
-  it('a segment missing from the capture becomes a gap as soon as the peer acknowledges past it', () => {
+  it('a segment missing from the capture becomes a gap of exactly its length', () => {
     const packets = base()
     const victimIndex = packets.findIndex((p, i) => i > 20 && tcpView(p.data).payloadLength > 100)
     const victim = tcpView(packets[victimIndex]!.data)

@@ -230,15 +230,19 @@ export function resegment(packets: PacketRecord[], size: number): PacketRecord[]
   return out
 }
 
-/** Swaps each pair of consecutive payload-carrying segments: the worst local reordering. */
+/**
+ * Swaps back-to-back data segments of the same direction of a connection (nothing from the peer in
+ * between, as on the wire): every such pair arrives out of order.
+ */
 export function swapPairs(packets: PacketRecord[]): PacketRecord[] {
   const out = [...packets]
-  const carrying = out.map((p, i) => [p, i] as const).filter(([p]) => tcpView(p.data).payloadLength > 0)
-  for (let k = 0; k + 1 < carrying.length; k += 2) {
-    const [a, i] = carrying[k]!
-    const [b, j] = carrying[k + 1]!
-    out[i] = b
-    out[j] = a
+  for (let i = 0; i + 1 < out.length; i++) {
+    const a = tcpView(out[i]!.data)
+    const b = tcpView(out[i + 1]!.data)
+    if (a.payloadLength === 0 || b.payloadLength === 0) continue
+    if (a.srcPort !== b.srcPort || a.dstPort !== b.dstPort) continue
+    ;[out[i], out[i + 1]] = [out[i + 1]!, out[i]!]
+    i++
   }
   return out
 }
