@@ -77,6 +77,8 @@ export class KafkaFramer implements StreamSink {
   /** Set when a resynchronised frame began in an earlier segment than the one being fed. */
   private startOverride: { tsNs: bigint; fileOffset: number } | undefined
   private readonly isOutstanding: (correlationId: number) => boolean
+  /** The segment being fed: response frame starts are only looked for where a segment begins. */
+  private segment: Buffer | undefined
 
   constructor(
     private readonly direction: FrameDirection,
@@ -93,6 +95,7 @@ export class KafkaFramer implements StreamSink {
   }
 
   data(bytes: Buffer, tsNs: bigint, fileOffset: number): void {
+    this.segment = bytes
     this.feed(bytes, 0, tsNs, fileOffset)
   }
 
@@ -160,6 +163,7 @@ export class KafkaFramer implements StreamSink {
       if (this.headerFill === 0 && end - pos >= headerBytes) {
         if (!this.headerInStep(bytes, pos)) {
           this.lose('impossible frame header', fileOffset)
+          this.stats.skippedBytes++
           pos += 1
           continue
         }
@@ -184,6 +188,7 @@ export class KafkaFramer implements StreamSink {
       this.headerFill = 0
       if (!this.headerInStep(this.header, 0)) {
         this.lose('impossible frame header', fileOffset)
+        this.stats.skippedBytes++
         // Rescan the header's bytes after its first one.
         this.scanLeft = Buffer.from(this.header.subarray(1))
         this.scanLeftTs = this.firstTs
@@ -255,6 +260,7 @@ export class KafkaFramer implements StreamSink {
    * caller goes on: the frame start (mode switched to HEADER), or the end of the bytes.
    */
   private scan(bytes: Buffer, pos: number, tsNs: bigint, fileOffset: number): number {
+    if (this.direction === 'response') return this.scanResponse(bytes, pos, tsNs, fileOffset)
     const left = this.scanLeft
     if (!left) {
       const found = this.scanFrom(bytes, pos, bytes.length)
@@ -289,6 +295,48 @@ export class KafkaFramer implements StreamSink {
     return bytes.length
   }
 
+  /**
+   * A response says nothing about itself but its correlation id, so a random spot inside a big response
+   * could pass for the start of another. Brokers write each response in one go, so after a loss the
+   * next response to trust starts a segment: only segment starts are candidates (a response that
+   * shares a segment with the end of a lost one is missed, and the one after it is found).
+   */
+  private scanResponse(bytes: Buffer, pos: number, tsNs: bigint, fileOffset: number): number {
+    const left = this.scanLeft
+    if (left) {
+      // The start of an earlier segment, too short to decide on its own.
+      this.scanLeft = undefined
+      const joined = Buffer.concat([left, bytes.subarray(pos)])
+      const verdict = responseLooksPlausible(joined, 0, joined.length, this.limits, this.isOutstanding)
+      if (verdict === 'more') {
+        this.scanLeft = joined
+        return bytes.length
+      }
+      if (verdict === 'yes') {
+        this.resyncAt()
+        this.startOverride = { tsNs: this.scanLeftTs, fileOffset: this.scanLeftOffset }
+        this.feed(joined, 0, tsNs, fileOffset)
+        return bytes.length
+      }
+      this.stats.skippedBytes += left.length
+    }
+    if (pos !== 0 || bytes !== this.segment) {
+      this.stats.skippedBytes += bytes.length - pos
+      return bytes.length
+    }
+    const verdict = responseLooksPlausible(bytes, 0, bytes.length, this.limits, this.isOutstanding)
+    if (verdict === 'yes') {
+      this.resyncAt()
+      return 0
+    }
+    if (verdict === 'more') {
+      this.scanLeft = Buffer.from(bytes)
+      this.scanLeftTs = tsNs
+      this.scanLeftOffset = fileOffset
+    } else this.stats.skippedBytes += bytes.length
+    return bytes.length
+  }
+
   /** Keeps buf[keepFrom..] (undecided: needs more bytes) for the next segment; the rest is skipped. */
   private keepLeftover(
     buf: Buffer,
@@ -320,14 +368,11 @@ export class KafkaFramer implements StreamSink {
    */
   private scanFrom(buf: Buffer, from: number, end: number): number {
     const limits = this.limits
-    const request = this.direction === 'request'
     // The top byte of a size prefix can be at most this (cheap first test before the full one).
     const maxTopByte = Math.floor(limits.maxFrameBytes / 0x1000000)
     for (let p = from; p < end; p++) {
       if (buf[p]! > maxTopByte) continue
-      const verdict = request
-        ? requestLooksPlausible(buf, p, end, limits)
-        : responseLooksPlausible(buf, p, end, limits, this.isOutstanding)
+      const verdict = requestLooksPlausible(buf, p, end, limits)
       if (verdict === 'yes') return p
       if (verdict === 'more') return -(p + 1)
     }
