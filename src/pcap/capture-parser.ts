@@ -5,10 +5,14 @@ import { PcapngFormat, pcapngBlock } from './pcapng-format.js'
 import type { RecordFormat } from './record-format.js'
 import type { WarningLog } from './warnings.js'
 
+/** While scanning after corruption, wait for this many more bytes before scanning the tail again. */
+const resyncStepBytes = 64 * 1024
+
 /**
  * The push side of the capture reader: feed it chunks of a pcap or pcapng file in order (any sizes) and
- * it calls `onPacket` for every packet, synchronously. Memory stays flat: a packet is a view into the
- * chunk it came in, and only a record that straddles two chunks is copied.
+ * it calls `onPacket` for every packet, synchronously, before `push` returns. Memory stays flat: a
+ * packet is a view into the chunk it came in, and only a record that straddles chunks is copied, once,
+ * when its last byte has arrived (tiny chunks are gathered, not re-copied for every piece).
  *
  * Corruption never throws once the format is known. A record with impossible lengths is reported with
  * its byte offset and the parser scans forward, step by step, to the next place where a record
@@ -19,9 +23,12 @@ import type { WarningLog } from './warnings.js'
 export class CaptureParser {
   readonly info: CaptureFileInfo = { format: 'pcap', bigEndian: true, sections: 0, linkTypes: new Set() }
   private format: RecordFormat | undefined
-  /** Bytes not parsed yet because the record they start did not fit in the chunk (a copy). */
-  private tail: Buffer | undefined
-  /** File offset of the first byte of `tail` (or of the next chunk when there is no tail). */
+  /** Bytes not parsed yet (a record that did not fit, or the undecided end while resynchronising). */
+  private tailParts: Buffer[] = []
+  private tailBytes = 0
+  /** Parse the tail again once it holds this many bytes. */
+  private tailWanted = 0
+  /** File offset of the first tail byte (of the next chunk when there is no tail). */
   private tailOffset = 0
   private resyncing = false
   private corruptAt = 0
@@ -32,7 +39,7 @@ export class CaptureParser {
     private readonly warnings: WarningLog,
   ) {}
 
-  /** Bytes consumed so far (the file offset up to which everything has been parsed or skipped). */
+  /** File offset up to which everything has been parsed or skipped. */
   get offset(): number {
     return this.tailOffset
   }
@@ -40,77 +47,23 @@ export class CaptureParser {
   push(chunk: Buffer): void {
     if (this.ended) throw new Error('CaptureParser.push after end')
     if (chunk.length === 0) return
-    const tail = this.tail
-    if (!tail) {
-      if (!this.format) {
-        if (chunk.length < 4) {
-          this.tail = Buffer.from(chunk)
-          return
-        }
-        this.format = this.detect(chunk)
-      }
-      this.parseRecords(chunk, 0, this.tailOffset, false)
+    if (this.tailBytes === 0) {
+      this.parseFresh(chunk)
       return
     }
-    const tailOffset = this.tailOffset
-    this.tail = undefined
-    if (!this.format || this.resyncing) {
-      // Rare paths (the first few bytes; scanning after corruption): join and parse the joined buffer.
-      const joined = Buffer.concat([tail, chunk])
-      if (!this.format) {
-        if (joined.length < 4) {
-          this.tail = joined
-          return
-        }
-        this.format = this.detect(joined)
-      }
-      this.parseRecords(joined, 0, tailOffset, false)
-      return
-    }
-    // A record straddles the chunk boundary: complete it with a copy of just its own bytes, then go on
-    // parsing the chunk in place.
-    const format = this.format
-    const header =
-      tail.length >= format.headerSize
-        ? tail
-        : Buffer.concat([tail, chunk.subarray(0, format.headerSize - tail.length)])
-    if (header.length < format.headerSize) {
-      this.tail = header
-      return
-    }
-    const length = format.recordLength(header, 0)
-    if (length < 0 || tail.length + chunk.length < length) {
-      // Corrupt (the joined parse reports it and resynchronises) or still incomplete.
-      const joined = Buffer.concat([tail, chunk])
-      if (length < 0) this.parseRecords(joined, 0, tailOffset, false)
-      else {
-        this.tail = joined
-        this.tailOffset = tailOffset
-      }
-      return
-    }
-    const fromChunk = length - tail.length
-    const record = Buffer.concat([tail, chunk.subarray(0, fromChunk)], length)
-    if (!format.parse(record, 0, length, tailOffset)) {
-      this.startResync(tailOffset)
-      this.parseRecords(Buffer.concat([tail, chunk]), format.scanStep, tailOffset, false)
-      return
-    }
-    this.parseRecords(chunk, fromChunk, tailOffset + tail.length, false)
+    this.tailParts.push(chunk)
+    this.tailBytes += chunk.length
+    if (this.tailBytes >= this.tailWanted) this.parseTail(false)
   }
 
   /** No more input: report a record cut short by the end of the file. */
   end(): void {
     if (this.ended) return
     this.ended = true
+    if (this.tailBytes > 0) this.parseTail(true)
     if (!this.format) {
-      if (this.tailOffset === 0 && !this.tail) throw new BadInputError('the capture is empty')
+      if (this.tailOffset === 0 && this.tailBytes === 0) throw new BadInputError('the capture is empty')
       throw new BadInputError('not a pcap or pcapng file (too short to hold a file header)')
-    }
-    if (this.resyncing && this.tail) {
-      const tail = this.tail
-      this.tail = undefined
-      this.parseRecords(tail, 0, this.tailOffset, true)
     }
     if (this.resyncing) {
       this.warnings.add(
@@ -120,22 +73,69 @@ export class CaptureParser {
       )
       return
     }
-    if (this.tail && this.tail.length > 0) {
-      const total = this.completeLength(this.tail)
+    if (this.tailBytes > 0) {
+      const tail = Buffer.concat(this.tailParts)
+      const total = tail.length >= this.format.headerSize ? this.format.recordLength(tail, 0) : 0
       this.warnings.add(
         'truncated-file',
-        `the file ends inside a ${this.format.describe(this.tail, 0)} at byte ${this.tailOffset}` +
-          (total > 0 ? ` (${this.tail.length} of ${total} bytes present)` : ''),
+        `the file ends inside a ${this.format.describe(tail, 0)} at byte ${this.tailOffset}` +
+          (total > 0 ? ` (${tail.length} of ${total} bytes present)` : ''),
         this.tailOffset,
       )
     }
   }
 
-  /** Length of the record starting at buf[0], 0 when the header is incomplete, -1 when corrupt. */
-  private completeLength(buf: Buffer): number {
+  private parseFresh(chunk: Buffer): void {
+    if (!this.format) {
+      if (chunk.length < 4) {
+        this.keepTail(Buffer.from(chunk), this.tailOffset)
+        return
+      }
+      this.format = this.detect(chunk)
+    }
+    this.parseRecords(chunk, 0, this.tailOffset, false)
+  }
+
+  private parseTail(eof: boolean): void {
+    const parts = this.tailParts
+    const base = this.tailOffset
+    this.tailParts = []
+    this.tailBytes = 0
+    this.tailWanted = 0
     const format = this.format
-    if (!format || buf.length < format.headerSize) return 0
-    return format.recordLength(buf, 0)
+    if (!format) {
+      const joined = Buffer.concat(parts)
+      if (joined.length < 4) {
+        this.keepTail(joined, base)
+        return
+      }
+      this.format = this.detect(joined)
+      this.parseRecords(joined, 0, base, eof)
+      return
+    }
+    if (!this.resyncing && parts.length >= 2) {
+      // Complete the straddling record with a copy of just its own bytes, then go on parsing the last
+      // chunk in place (its packets stay views into it).
+      const last = parts[parts.length - 1]!
+      const before = parts.length === 2 ? parts[0]! : Buffer.concat(parts.slice(0, -1))
+      const header =
+        before.length >= format.headerSize
+          ? before
+          : Buffer.concat([before, last.subarray(0, format.headerSize - before.length)])
+      const length = header.length >= format.headerSize ? format.recordLength(header, 0) : -1
+      if (length > before.length && before.length + last.length >= length) {
+        const fromLast = length - before.length
+        const record = Buffer.concat([before, last.subarray(0, fromLast)], length)
+        if (format.parse(record, 0, length, base)) {
+          this.parseRecords(last, fromLast, base + before.length, eof)
+          return
+        }
+        this.startResync(base)
+        this.parseRecords(Buffer.concat([before, last]), format.scanStep, base, eof)
+        return
+      }
+    }
+    this.parseRecords(parts.length === 1 ? parts[0]! : Buffer.concat(parts), 0, base, eof)
   }
 
   private detect(buf: Buffer): RecordFormat {
@@ -153,8 +153,8 @@ export class CaptureParser {
   }
 
   /**
-   * Parses records from buf[off..] whose byte 0 is at file offset `base`. Leaves an incomplete record
-   * (or, while resynchronising, the unscanned end) in `tail`.
+   * Parses records from buf[start..] whose byte 0 is at file offset `base`. Keeps an incomplete record
+   * (or, while resynchronising, the undecided end) as the tail.
    */
   private parseRecords(buf: Buffer, start: number, base: number, eof: boolean): void {
     const format = this.format!
@@ -190,8 +190,19 @@ export class CaptureParser {
       }
       off += length
     }
-    this.tailOffset = base + off
-    this.tail = off < end ? Buffer.from(buf.subarray(off)) : undefined
+    if (off < end) this.keepTail(Buffer.from(buf.subarray(off)), base + off)
+    else this.tailOffset = base + Math.min(off, end)
+  }
+
+  private keepTail(tail: Buffer, fileOffset: number): void {
+    this.tailParts = [tail]
+    this.tailBytes = tail.length
+    this.tailOffset = fileOffset
+    const format = this.format
+    if (!format) this.tailWanted = 4
+    else if (this.resyncing) this.tailWanted = tail.length + resyncStepBytes
+    else if (tail.length < format.headerSize) this.tailWanted = format.headerSize
+    else this.tailWanted = Math.max(format.recordLength(tail, 0), format.headerSize)
   }
 
   private startResync(fileOffset: number): void {
