@@ -134,7 +134,8 @@ export function mutate(
       }
       default: {
         // A Kafka-ish size prefix: a random int32 written big-endian somewhere inside the data.
-        const at = int(Math.max(1, input.length - 4))
+        if (input.length < 4) break
+        const at = int(input.length - 3)
         input.writeInt32BE(random() < 0.5 ? int(1 << 20) : -1 - int(1000), at)
         applied.push('kafka-size')
       }

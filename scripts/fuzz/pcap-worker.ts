@@ -78,7 +78,8 @@ function main(): void {
             error: String((error as Error)?.stack ?? error),
           },
         })
-        process.exit(1)
+        process.exitCode = 1
+        return
       }
     }
     const took = performance.now() - started
