@@ -15,7 +15,7 @@ export type CaptureSource = string | Readable
  * Big reads keep the per-chunk overhead negligible; each chunk is a fresh buffer because packets and
  * frames handed out are views into it (see CapturedPacket.data).
  */
-export const defaultChunkSize = 4 * 1024 * 1024
+export const defaultChunkSize = 1024 * 1024
 
 export interface FeedOptions {
   chunkSize?: number

@@ -79,6 +79,8 @@ export class KafkaFramer implements StreamSink {
   private readonly isOutstanding: (correlationId: number) => boolean
   /** The segment being fed: response frame starts are only looked for where a segment begins. */
   private segment: Buffer | undefined
+  /** Requests: the correlation id of the last frame, to judge candidates after a loss. */
+  private lastCorrelationId: number | undefined
 
   constructor(
     private readonly direction: FrameDirection,
@@ -234,6 +236,7 @@ export class KafkaFramer implements StreamSink {
 
   private emit(bytes: Buffer, size: number, damaged: boolean): void {
     this.stats.frames++
+    if (this.direction === 'request' && bytes.length >= 8) this.lastCorrelationId = bytes.readInt32BE(4)
     if (damaged) this.stats.damagedFrames++
     const resynchronised = this.resynchronised
     this.resynchronised = false
@@ -372,7 +375,10 @@ export class KafkaFramer implements StreamSink {
     const maxTopByte = Math.floor(limits.maxFrameBytes / 0x1000000)
     for (let p = from; p < end; p++) {
       if (buf[p]! > maxTopByte) continue
-      const verdict = requestLooksPlausible(buf, p, end, limits)
+      const verdict = requestLooksPlausible(buf, p, end, limits, {
+        afterCorrelationId: this.lastCorrelationId,
+        atSegmentStart: p === 0 && buf === this.segment,
+      })
       if (verdict === 'yes') return p
       if (verdict === 'more') return -(p + 1)
     }

@@ -61,15 +61,28 @@ export function readResponseCorrelationId(body: Buffer): number | undefined {
   return body.length < 4 ? undefined : body.readInt32BE(0)
 }
 
+/** What the framer knows when it looks for a request start. */
+export interface RequestScanContext {
+  /** Correlation id of the last request seen on this connection before alignment was lost. */
+  afterCorrelationId: number | undefined
+  /** The position is the first byte of a TCP segment (where clients' writes usually begin). */
+  atSegmentStart: boolean
+}
+
+/** How far correlation ids may jump across a loss (Java clients share one counter across connections). */
+const correlationWindow = 1 << 20
+
 /**
  * Could a request frame start at `off` (at its size prefix)? The heuristic behind resynchronisation
  * after a gap or when a capture joins a connection midway:
  * - size: at least the 10 header bytes plus the client id, at most `maxFrameBytes`;
  * - api key 0…maxApiKey and version 0…maxApiVersion (or the codec's exact table when given);
- * - correlation id ≥ 0 (clients count up from 0);
- * - client id length −1 (null) or 0…size−10, and its first bytes printable (no control characters:
- *   client ids are names people choose).
- * Random bytes pass all of this with a probability far below one in a billion per position.
+ * - correlation id ≥ 0 (clients count up from 0), and when the connection's last correlation id is
+ *   known, above it by at most 2^20 (clients count up; Java shares the counter across connections);
+ * - client id length −1 (null) or 0…size−10, and its first bytes printable ASCII (client ids are names
+ *   people choose).
+ * Inside a segment (not at its first byte) the bar is higher, because record data of a big Produce
+ * request is full of small integers and zero runs: the client id must be non-empty.
  * Returns 'more' when deciding needs bytes beyond `end`.
  */
 export function requestLooksPlausible(
@@ -77,6 +90,7 @@ export function requestLooksPlausible(
   off: number,
   end: number,
   limits: FramePlausibility,
+  context: RequestScanContext = { afterCorrelationId: undefined, atSegmentStart: true },
 ): 'yes' | 'no' | 'more' {
   if (end - off < requestProbeBytes) return sizeFails(buf, off, end, 10, limits) ? 'no' : 'more'
   const size = buf.readInt32BE(off)
@@ -84,16 +98,24 @@ export function requestLooksPlausible(
   const apiKey = buf.readInt16BE(off + 4)
   const apiVersion = buf.readInt16BE(off + 6)
   if (!headerFieldsPlausible(apiKey, apiVersion, limits)) return 'no'
-  if (buf.readInt32BE(off + 8) < 0) return 'no'
+  const correlationId = buf.readInt32BE(off + 8)
+  if (correlationId < 0) return 'no'
+  const after = context.afterCorrelationId
+  if (after !== undefined) {
+    const ahead = correlationId - after
+    const wrapped = after > 0x7fffffff - correlationWindow && correlationId < correlationWindow
+    if (!wrapped && (ahead <= 0 || ahead > correlationWindow)) return 'no'
+  }
   const clientIdLength = buf.readInt16BE(off + 12)
-  if (clientIdLength === -1) return 'yes'
+  if (clientIdLength === -1) return context.atSegmentStart ? 'yes' : 'no'
   if (clientIdLength < 0 || clientIdLength > size - 10) return 'no'
+  if (clientIdLength === 0 && !context.atSegmentStart) return 'no'
   const checked = Math.min(clientIdLength, clientIdCheckBytes)
   const start = off + requestProbeBytes
   if (end < start + checked) return 'more'
   for (let i = start; i < start + checked; i++) {
     const c = buf[i]!
-    if (c < 0x20 || c === 0x7f) return 'no'
+    if (c < 0x20 || c > 0x7e) return 'no'
   }
   return 'yes'
 }
