@@ -1,0 +1,87 @@
+/**
+ * `npm run quickstart`: a local 3-broker Kafka with a demo topic, then kafka-doctor against it.
+ * Reuses the `quickstart` cluster when it is already running; stop it with
+ * `npm run cluster -- stop --name quickstart`. The last line is `bootstrap=HOST:PORT,...`.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { allNodes, startCluster } from './kafka/cluster/cluster.js'
+import { isRunning, nodeMarker } from './kafka/cluster/process.js'
+import { bootstrapOf, type ClusterState, readState, stateFile } from './kafka/cluster/state.js'
+import { repoRoot } from './kafka/paths.js'
+import { runKafkaTool } from './kafka/run-tool.js'
+import { runMain } from './lib/main.js'
+import { runCommand } from './lib/run.js'
+
+const name = 'quickstart'
+const demoTopic = 'demo'
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+async function runningCluster(): Promise<ClusterState | undefined> {
+  if (!existsSync(stateFile(name))) return undefined
+  const state = await readState(name)
+  return allNodes(state).every((node) => isRunning(node.pid, nodeMarker(name, node.nodeId)))
+    ? state
+    : undefined
+}
+
+runMain(async () => {
+  let state = await runningCluster()
+  if (state) log(`cluster '${name}' is already running`)
+  else state = await startCluster({ name, brokers: 3, log })
+  const bootstrap = bootstrapOf(state)
+
+  const topics = await runKafkaTool('kafka-topics', ['--bootstrap-server', bootstrap, '--list'], {
+    version: state.version,
+  })
+  if (!topics.stdout.split('\n').includes(demoTopic)) {
+    log(
+      `creating topic '${demoTopic}' (6 partitions, replication factor 3, min.insync.replicas 2) with 600 records`,
+    )
+    const created = await runKafkaTool(
+      'kafka-topics',
+      [
+        ...['--bootstrap-server', bootstrap, '--create', '--topic', demoTopic],
+        ...['--partitions', '6', '--replication-factor', '3', '--config', 'min.insync.replicas=2'],
+      ],
+      { version: state.version },
+    )
+    if (created.code !== 0) throw new Error(`kafka-topics --create failed: ${created.stderr.trim()}`)
+    const produced = await runKafkaTool(
+      'kafka-producer-perf-test',
+      [
+        '--topic',
+        demoTopic,
+        '--num-records',
+        '600',
+        '--record-size',
+        '100',
+        '--throughput',
+        '-1',
+        '--producer-props',
+        `bootstrap.servers=${bootstrap}`,
+        'acks=all',
+      ],
+      { version: state.version, timeoutMs: 120_000 },
+    )
+    if (produced.code !== 0) throw new Error(`kafka-producer-perf-test failed: ${produced.stderr.trim()}`)
+  }
+
+  // The place for kafka-doctor itself: once the `cluster` command exists (src/cli/commands/cluster.ts,
+  // built to dist/), quickstart runs it against the demo cluster.
+  const doctorCommand = join(repoRoot, 'dist', 'cli', 'commands', 'cluster.js')
+  if (existsSync(doctorCommand)) {
+    const doctor = await runCommand(
+      process.execPath,
+      [join(repoRoot, 'bin', 'kafka-doctor.js'), 'cluster', '--bootstrap-server', bootstrap],
+      { timeoutMs: 60_000 },
+    )
+    process.stdout.write(doctor.stdout)
+    process.stderr.write(doctor.stderr)
+  } else {
+    log('kafka-doctor cluster is not built yet: run `npm run build`, then')
+    log(`  node bin/kafka-doctor.js cluster --bootstrap-server ${bootstrap}`)
+  }
+  log(`stop the cluster with: npm run cluster -- stop --name ${name}`)
+  process.stdout.write(`bootstrap=${bootstrap}\n`)
+})
