@@ -44,23 +44,39 @@ export async function feedCapture(
   return total
 }
 
+/** Reads kept in flight ahead of the parser, so reading and parsing overlap. */
+const readAhead = 2
+
 async function feedFile(path: string, parser: ChunkSink, options: FeedOptions): Promise<number> {
   const chunkSize = options.chunkSize ?? defaultChunkSize
   const handle = await openCapture(path)
   let total = 0
+  let position = 0
+  let eof = false
+  const read = () => {
+    const buffer = Buffer.allocUnsafe(chunkSize)
+    const at = position
+    position += chunkSize
+    return handle.read(buffer, 0, chunkSize, at).then(({ bytesRead }) => buffer.subarray(0, bytesRead))
+  }
+  const inFlight: Array<Promise<Buffer>> = []
   try {
     if ((await handle.stat()).isDirectory())
       throw new NotFoundError(`${path} is a directory, not a capture file`)
-    for (;;) {
+    for (let i = 0; i < readAhead; i++) inFlight.push(read())
+    while (!eof) {
       options.signal?.throwIfAborted()
-      const buffer = Buffer.allocUnsafe(chunkSize)
-      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null)
-      if (bytesRead === 0) break
-      parser.push(bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead))
-      total += bytesRead
+      const chunk = await inFlight.shift()!
+      if (chunk.length < chunkSize) eof = true
+      else inFlight.push(read())
+      if (chunk.length === 0) break
+      parser.push(chunk)
+      total += chunk.length
       options.onChunk?.(total)
     }
   } finally {
+    // Let reads still in flight finish before the handle closes under them.
+    await Promise.allSettled(inFlight)
     await handle.close()
   }
   parser.end()
