@@ -229,10 +229,10 @@ async function main(): Promise<void> {
   let path = args.capture
   let port = args.port
   if (!path) {
-    path = join(cacheDir(), 'pcap-bench', `kafka-${Math.round(args.size / 1e6)}MB.pcap`)
+    path = join(cacheDir(), 'pcap-bench', `kafka-${Math.round(args.size / 1e6)}MB-${args.recordSize}B.pcap`)
     if (existsSync(`${path}.json`) && existsSync(path))
       port = JSON.parse(readFileSync(`${path}.json`, 'utf8')).port
-    else port = await makeCapture(path, args.size)
+    else port = await makeCapture(path, args.size, args.recordSize)
   }
   if (!port) port = 9092
   log('building (the benchmark runs the compiled JavaScript)')
