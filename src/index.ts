@@ -6,5 +6,7 @@
 // General
 export * from './errors.js'
 export * from './outcome.js'
+// Packet captures
+export * from './pcap/index.js'
 export { toJson } from './util/json.js'
 export { toolVersion } from './version.js'
