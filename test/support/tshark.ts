@@ -50,12 +50,16 @@ export interface KafkaRequestFields {
   clientId: string
 }
 
-/** Every Kafka request tshark's dissector finds (packets towards `port`), in capture order. */
-export async function tsharkKafkaRequests(file: string, port: number): Promise<KafkaRequestFields[]> {
+/** Every Kafka request tshark's dissector finds (packets towards the broker ports), in capture order. */
+export async function tsharkKafkaRequests(
+  file: string,
+  port: number | readonly number[],
+): Promise<KafkaRequestFields[]> {
+  const ports = typeof port === 'number' ? [port] : port
   const rows = await tsharkFields(
     file,
     ['kafka.api_key', 'kafka.api_version', 'kafka.correlation_id', 'kafka.client_id'],
-    { kafkaPorts: [port], filter: `kafka && tcp.dstport==${port}` },
+    { kafkaPorts: ports, filter: `kafka && tcp.dstport in {${ports.join(', ')}}` },
   )
   const requests: KafkaRequestFields[] = []
   for (const [keys = '', versions = '', ids = '', clients = ''] of rows) {
@@ -74,16 +78,18 @@ export async function tsharkKafkaRequests(file: string, port: number): Promise<K
   return requests
 }
 
-/** Kafka PDUs per direction as tshark counts them (requests towards `port`, responses from it). */
-export async function tsharkKafkaFrameCounts(file: string, port: number) {
+/** Kafka PDUs per direction as tshark counts them (requests towards the broker ports, responses from them). */
+export async function tsharkKafkaFrameCounts(file: string, port: number | readonly number[]) {
+  const ports = typeof port === 'number' ? [port] : port
+  const set = `{${ports.join(', ')}}`
   const count = async (filter: string) =>
-    (await tsharkFields(file, ['kafka.len'], { kafkaPorts: [port], filter })).reduce(
+    (await tsharkFields(file, ['kafka.len'], { kafkaPorts: ports, filter })).reduce(
       (sum, [lengths = '']) => sum + lengths.split(',').length,
       0,
     )
   return {
-    requests: await count(`kafka && tcp.dstport==${port}`),
-    responses: await count(`kafka && tcp.srcport==${port}`),
+    requests: await count(`kafka && tcp.dstport in ${set}`),
+    responses: await count(`kafka && tcp.srcport in ${set}`),
   }
 }
 
