@@ -190,11 +190,13 @@ export class KafkaFramer implements StreamSink {
       this.headerFill = 0
       if (!this.headerInStep(this.header, 0)) {
         this.lose('impossible frame header', fileOffset)
-        this.stats.skippedBytes++
-        // Rescan the header's bytes after its first one.
-        this.scanLeft = Buffer.from(this.header.subarray(1))
-        this.scanLeftTs = this.firstTs
-        this.scanLeftOffset = this.firstOffset
+        if (this.direction === 'request') {
+          // Rescan the header's bytes after its first one (responses are only looked for at segment starts).
+          this.stats.skippedBytes++
+          this.scanLeft = Buffer.from(this.header.subarray(1))
+          this.scanLeftTs = this.firstTs
+          this.scanLeftOffset = this.firstOffset
+        } else this.stats.skippedBytes += headerBytes
         continue
       }
       const size = this.header.readInt32BE(0)
