@@ -194,7 +194,7 @@ export async function readKafkaCapture<RequestBody = unknown, ResponseBody = unk
     },
   }
   try {
-    await feedCapture(source, sink, options)
+    await feedCapture(source, sink, { ...options, reuseBuffers: true })
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException | undefined)?.code
     if (isKafkaDoctorError(error) || !errno) throw error

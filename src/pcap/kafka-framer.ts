@@ -4,6 +4,7 @@ import {
   requestLooksPlausible,
   responseLooksPlausible,
 } from './kafka-header.js'
+import { retainView } from './retained-buffers.js'
 import type { GapReason, StreamSink } from './tcp-stream.js'
 
 export type FrameDirection = 'request' | 'response'
@@ -45,6 +46,9 @@ export function createFramerStats(): FramerStats {
 
 const Mode = { SCAN: 0, HEADER: 1, BODY: 2 } as const
 type Mode = (typeof Mode)[keyof typeof Mode]
+
+/** Frames in one segment at least this big are handed on as views into the capture (zero-copy). */
+const zeroCopyMinBytes = 4096
 
 /** Size prefix plus the 4 bytes after it: enough to check a header while in step. */
 const headerBytes = 8
@@ -173,7 +177,10 @@ export class KafkaFramer implements StreamSink {
         const size = bytes.readInt32BE(pos)
         if (end - pos - 4 >= size) {
           this.lastTs = tsNs
-          this.emit(bytes.subarray(pos + 4, pos + 4 + size), size, false)
+          // Small frames are copied (cheap, from Node's pool) so that the read buffer can be reused;
+          // big ones are handed on as views and keep their buffer.
+          const view = bytes.subarray(pos + 4, pos + 4 + size)
+          this.emit(size < zeroCopyMinBytes ? Buffer.from(view) : retainView(view), size, false)
           pos += 4 + size
           continue
         }

@@ -49,7 +49,8 @@ describe('a live capture of the real 3-broker cluster', () => {
       await kafka.createTopic(topic, { partitions: 3, replicationFactor: 3 })
       await kafka.produce(
         topic,
-        Array.from({ length: 30 }, (_, i) => `record-${i}`),
+        // Records of 6 kB make Fetch responses bigger than 4 KiB that fit one loopback segment.
+        Array.from({ length: 30 }, (_, i) => `record-${i}-${'x'.repeat(6000)}`),
       )
       const consumed = await kafka.runTool('kafka-console-consumer', [
         '--bootstrap-server',
@@ -67,7 +68,7 @@ describe('a live capture of the real 3-broker cluster', () => {
       await capture.stop()
     }
     const bytes = await readFile(file)
-    const { requests, summary, exchanges } = runCapture(bytes, { brokerPorts: ports })
+    const { requests, summary, exchanges, frames } = runCapture(bytes, { brokerPorts: ports })
     const [expected, counts] = await Promise.all([
       tsharkKafkaRequests(file, ports),
       tsharkKafkaFrameCounts(file, ports),
@@ -84,6 +85,10 @@ describe('a live capture of the real 3-broker cluster', () => {
     )
     expect(fetches.length).toBeGreaterThan(0)
     expect(fetches.every((e) => e.status === 'paired' || e.unansweredReason === 'closed')).toBe(true)
+    // Big frames inside one segment are views into the capture bytes, small ones copies.
+    const views = frames.filter((f) => f.bytes.buffer === bytes.buffer)
+    expect(views.length).toBeGreaterThan(0)
+    expect(views.every((f) => f.size >= 4096)).toBe(true)
     const leaders = new Set(fetches.map((e) => (e.request as KafkaRequest).connection.broker.port))
     expect([...leaders].every((p) => ports.includes(p))).toBe(true)
   })

@@ -53,17 +53,17 @@ describe('real captures: Kafka frames and request headers equal tshark’s Kafka
     expect(summary.warnings).toEqual([])
   })
 
-  it('frames in one segment are views into the capture, frames across segments are whole copies', () => {
+  it('small frames are copies (so read buffers can be reused), frames across segments whole copies', () => {
     const bytes = fixtureBytes('produceConsume')
     const { frames } = runCapture(bytes, { brokerPorts: [19092] })
-    const views = frames.filter((f) => f.bytes.buffer === bytes.buffer)
-    expect(views.length).toBeGreaterThan(0)
+    // Every frame here is under 4 KiB: none points into the capture (big ones do: see the live test).
+    expect(frames.every((f) => f.size < 4096 && f.bytes.buffer !== bytes.buffer)).toBe(true)
     for (const f of frames) {
       expect(f.bytes.length).toBe(f.size)
       expect(f.damaged).toBe(false)
     }
-    // The ApiVersions response (v3 in this capture) spans segments here and was reassembled.
-    expect(frames.some((f) => f.bytes.buffer !== bytes.buffer && f.size > 500)).toBe(true)
+    // The ApiVersions response spans segments here and was reassembled.
+    expect(frames.some((f) => f.size > 500)).toBe(true)
   })
 
   it('snaplen 96: every request header still read, frames marked damaged, same pairs', async () => {
