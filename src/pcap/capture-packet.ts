@@ -5,9 +5,10 @@ export interface CapturedPacket {
   /** LINKTYPE_* value of the interface the packet was captured on (see link-types.ts). */
   linkType: number
   /**
-   * The captured bytes (`caplen` of them). A view into the chunk read from the file: valid for as long
-   * as it is referenced, never overwritten (chunks are not reused). Copy it before keeping a small
-   * slice of it for long, or the whole chunk stays in memory.
+   * The captured bytes (`caplen` of them). A view into the chunk read from the file. Chunks are only
+   * reused when the reader is told the sink copies what it keeps (FeedOptions.reuseBuffers, as
+   * readKafkaCapture does); otherwise the view stays valid as long as it is referenced. Copy it before
+   * keeping a small slice for long, or the whole chunk stays in memory.
    */
   data: Buffer
   /** Length of the packet on the wire; larger than `data.length` when snaplen cut it. */
