@@ -8,6 +8,7 @@
  *   npm run bench:pcap -- --record-size 1000        # bigger records: fewer, larger packets
  *   npm run bench:pcap -- --capture F --port 9092   # any capture
  *   npm run bench:pcap -- --runs 5                  # best of 5 for each side (default 3)
+ *   npm run bench:pcap -- --verify                  # also check every request tshark decodes is found
  *
  * The capture is made under $KAFKA_DOCTOR_CACHE/pcap-bench (never committed): a 1-broker cluster from
  * the project's rig, kafka-producer-perf-test and kafka-consumer-perf-test running at once, and
@@ -32,6 +33,7 @@ interface Args {
   size: number
   recordSize: number
   runs: number
+  verify: boolean
 }
 
 function parseArgs(argv: string[]): Args {
@@ -46,6 +48,7 @@ function parseArgs(argv: string[]): Args {
     size: parseSize(get('size') ?? '1GB', '--size'),
     recordSize: Number(get('record-size') ?? '256'),
     runs: Number(get('runs') ?? '3'),
+    verify: argv.includes('--verify'),
   }
 }
 
@@ -144,7 +147,7 @@ async function makeCapture(path: string, size: number, recordSize: number): Prom
 }
 
 /** kafka-doctor, compiled, in its own process: time, RSS per quarter of the file, counts. */
-async function runKafkaDoctor(path: string, port: number) {
+async function runKafkaDoctor(path: string, port: number, collectRequests = false) {
   const module = join(repoRoot, 'dist', 'pcap', 'kafka-capture.js')
   const size = statSync(path).size
   const script = `
@@ -154,9 +157,13 @@ async function runKafkaDoctor(path: string, port: number) {
     let next = size / 4
     const started = performance.now()
     const perKey = {}
+    const ids = []
     const summary = await readKafkaCapture(${JSON.stringify(path)}, {
       brokerPorts: [${port}],
       onChunk: (read) => { while (read >= next && rss.length < 4) { rss.push(process.memoryUsage().rss); next += size / 4 } },
+      onFrame: ${collectRequests} ? (f) => {
+        if (f.direction === 'request' && f.header) ids.push(f.connection.client.port + '/' + f.header.apiKey + '/' + f.header.apiVersion + '/' + f.header.correlationId)
+      } : undefined,
       onExchange: (e) => {
         const key = e.request?.header?.apiKey
         if (key === undefined) return
@@ -170,7 +177,7 @@ async function runKafkaDoctor(path: string, port: number) {
       ms, rss, peakRss: process.resourceUsage().maxRSS * 1024, perKey,
       packets: summary.packets.packets, bytes: summary.bytesRead,
       requests: summary.pairing.requests, responses: summary.pairing.responses, paired: summary.pairing.paired,
-      gaps: summary.tcp.toBroker.gaps + summary.tcp.toClient.gaps, warnings: summary.warnings.length,
+      gaps: summary.tcp.toBroker.gaps + summary.tcp.toClient.gaps, warnings: summary.warnings.length, ids,
     }))
   `
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
@@ -194,7 +201,41 @@ async function runKafkaDoctor(path: string, port: number) {
     paired: number
     gaps: number
     warnings: number
+    ids: string[]
   }
+}
+
+/** Every request tshark decodes (client port, api key, version, correlation id) that kafka-doctor lacks. */
+async function verifyRequests(path: string, port: number): Promise<{ tshark: number; missing: string[] }> {
+  const ours = new Set((await runKafkaDoctor(path, port, true)).ids)
+  const args = [
+    '-r',
+    path,
+    '-d',
+    `tcp.port==${port},kafka`,
+    '-Y',
+    `kafka && tcp.dstport==${port}`,
+    '-T',
+    'fields',
+  ]
+  args.push('-E', 'occurrence=a', '-E', 'aggregator=,')
+  for (const field of ['tcp.srcport', 'kafka.api_key', 'kafka.api_version', 'kafka.correlation_id'])
+    args.push('-e', field)
+  const child = spawn('tshark', args, { stdio: ['ignore', 'pipe', 'ignore'] })
+  let tshark = 0
+  const missing: string[] = []
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const [client = '', keys = '', versions = '', ids = ''] = line.split('\t')
+    const v = versions.split(',')
+    const c = ids.split(',')
+    keys.split(',').forEach((key, i) => {
+      tshark++
+      const id = `${client}/${key}/${v[i]}/${c[i]}`
+      if (!ours.has(id)) missing.push(id)
+    })
+  })
+  await waitFor(child, 'tshark (verify)', 3_600_000)
+  return { tshark, missing }
 }
 
 /** tshark extracting the fields an operator would: api key, correlation id, error code. */
@@ -267,6 +308,13 @@ async function main(): Promise<void> {
     const o = ours.perKey[key]
     lines.push(
       `${key.padStart(7)}  ${String((o?.requests ?? 0) + (o?.responses ?? 0)).padStart(32)}  ${String(theirs.perKey[key] ?? 0).padStart(11)}`,
+    )
+  }
+  if (args.verify) {
+    const { tshark, missing } = await verifyRequests(path, port)
+    lines.push(
+      `verify             ${tshark - missing.length} of the ${tshark} requests tshark decodes are found by kafka-doctor` +
+        (missing.length > 0 ? ` (missing: ${missing.slice(0, 5).join(' ')})` : ''),
     )
   }
   process.stdout.write(`${lines.join('\n')}\n`)
