@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { brokerVersions } from '../../scripts/kafka/versions.js'
 import { type KafkaCluster, sharedCluster, startCluster } from './kafka.js'
+import { startConsumerPatient } from './patients.js'
 import { parseTopicsDescribe } from './tool-output.js'
 
 const sortedIds = (ids: readonly number[]) => [...ids].sort((a, b) => a - b)
@@ -117,6 +118,27 @@ describe('private cluster with a broker stopped and restarted', () => {
     expect(metadata.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3])
     for (const partition of await describe()) expect(sortedIds(partition.isr)).toEqual([1, 2, 3])
   })
+
+  it('drops a hard-killed broker from the ISR once the controller fences it', async () => {
+    if (!kafka) throw new Error('the private cluster did not start')
+    const cluster = kafka
+    await cluster.stopBroker(3, { hard: true })
+    expect(cluster.isBrokerRunning(3)).toBe(false)
+    // No controlled shutdown: the broker stays in the ISR until its session times out (9 s default).
+    const metadata = await cluster.waitForMetadata(
+      (seen) => seen.topics[0]?.partitions.every((p) => !p.isr.includes(3) && p.leader !== 3) ?? false,
+      { topics: ['isr-check'], timeoutMs: 60_000 },
+    )
+    expect(metadata.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2])
+    await cluster.startBroker(3)
+    await cluster.waitForMetadata(
+      (seen) => seen.topics[0]?.partitions.every((p) => p.isr.length === 3) ?? false,
+      {
+        topics: ['isr-check'],
+        timeoutMs: 60_000,
+      },
+    )
+  })
 })
 
 describe(`Kafka ${brokerVersions.latest} smoke`, () => {
@@ -153,5 +175,30 @@ describe(`Kafka ${brokerVersions.latest} smoke`, () => {
     )
     expect(described).toHaveLength(2)
     for (const partition of described) expect(sortedIds(partition.isr)).toEqual([1, 2, 3])
+  })
+
+  it('serves a 4.x consumer on the new group protocol (KIP-848)', async () => {
+    if (!kafka) throw new Error('the 4.x cluster did not start')
+    await kafka.produce('smoke', ['a', 'b', 'c', 'd'])
+    const consumer = await startConsumerPatient({
+      bootstrap: kafka.bootstrap,
+      topics: ['smoke'],
+      group: 'smoke-848',
+      clientVersion: 'latest',
+      props: { 'group.protocol': 'consumer' },
+      statusIntervalMs: 200,
+    })
+    try {
+      await consumer.awaitEvent((event) => event.event === 'status' && event.consumed === 4, {
+        timeoutMs: 60_000,
+      })
+      // A KIP-848 group is assigned by the broker ('uniform'), not by a client-side strategy.
+      const groups = await kafka.runTool('kafka-consumer-groups', [
+        ...['--bootstrap-server', kafka.bootstrap, '--describe', '--group', 'smoke-848', '--state'],
+      ])
+      expect(groups.stdout).toMatch(/smoke-848\s.*\suniform\s+Stable\s+1\b/)
+    } finally {
+      expect((await consumer.stop()).code).toBe(0)
+    }
   })
 })

@@ -93,7 +93,9 @@ public final class ConsumerPatient {
     props.put(
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
         mode.equals("heavy-deserializer") ? HeavyDeserializer.class.getName() : StringDeserializer.class.getName());
-    props.put(HeavyDeserializer.COST_PROPERTY, args.get("deserializer-cost-us", "2000"));
+    if (mode.equals("heavy-deserializer")) {
+      props.put(HeavyDeserializer.COST_PROPERTY, args.get("deserializer-cost-us", "2000"));
+    }
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, args.get("client-id", "patient-consumer-" + pid()));
