@@ -18,18 +18,18 @@ import {
   allNodes,
   logTail,
   startBroker as startBrokerProcess,
-  startCluster as startClusterProcesses,
   stopBroker as stopBrokerProcess,
   stopCluster,
 } from '../../scripts/kafka/cluster/cluster.js'
 import { fetchMetadata, type ProbeMetadata } from '../../scripts/kafka/cluster/probe.js'
 import { isRunning, nodeMarker, sleep } from '../../scripts/kafka/cluster/process.js'
+import { startCluster as startClusterProcesses } from '../../scripts/kafka/cluster/start.js'
 import { bootstrapOf, type ClusterState, readState, stateFile } from '../../scripts/kafka/cluster/state.js'
 import { clustersDir } from '../../scripts/kafka/paths.js'
 import { runKafkaTool, type ToolResult } from '../../scripts/kafka/run-tool.js'
 import type { KafkaToolName } from '../../scripts/kafka/tools.js'
+import { withLock } from '../../scripts/lib/lock.js'
 import { TimeoutError, UsageError } from '../../src/errors.js'
-import { withLock } from './lock.js'
 import { type ProducedRecord, type ProduceSummary, produceRecords } from './produce.js'
 
 export type { ProbeMetadata, ProbePartition, ProbeTopic } from '../../scripts/kafka/cluster/probe.js'

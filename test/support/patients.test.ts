@@ -136,31 +136,30 @@ describe('producer patient transactions', () => {
 })
 
 describe('consumer patient modes', () => {
-  it('polls thousands of times a second with poll-zero and a few times with normal', async () => {
+  it('polls hundreds of times a second with poll-zero and at most twice with normal', async () => {
     const kafka = await sharedCluster()
     const topic = 'patients-modes'
     await kafka.createTopic(topic, { partitions: 1, replicationFactor: 3 })
-    const spinning = await startConsumerPatient({
-      bootstrap: kafka.bootstrap,
-      assign: [`${topic}:0`],
-      mode: 'poll-zero',
-    })
-    const normal = await startConsumerPatient({
-      bootstrap: kafka.bootstrap,
-      assign: [`${topic}:0`],
-      mode: 'normal',
-    })
-    started.push(spinning, normal)
-    const pollsAt = async (patient: Patient, seconds: number) =>
-      Number(
-        (await patient.awaitEvent(statusWith((event) => Number(event.elapsedMs) >= seconds * 1000))).polls,
+    // Polls per second between the status lines at >= 1 s and >= 3 s, by the patient's own clock. One
+    // patient at a time: the spinning one takes a whole core.
+    const pollRate = async (mode: 'poll-zero' | 'normal') => {
+      const patient = await startConsumerPatient({ bootstrap: kafka.bootstrap, assign: [`${topic}:0`], mode })
+      started.push(patient)
+      const at = (seconds: number) =>
+        patient.awaitEvent(statusWith((event) => Number(event.elapsedMs) >= seconds * 1000))
+      const [first, second] = [await at(1), await at(3)]
+      await patient.stop()
+      return (
+        (Number(second.polls) - Number(first.polls)) /
+        ((Number(second.elapsedMs) - Number(first.elapsedMs)) / 1000)
       )
-    const spinPolls = (await pollsAt(spinning, 3)) - (await pollsAt(spinning, 1))
-    const normalPolls = (await pollsAt(normal, 3)) - (await pollsAt(normal, 1))
-    // An idle poll(500 ms) returns about twice a second; poll(0) returns at once, every time.
-    expect(normalPolls).toBeGreaterThanOrEqual(2)
-    expect(normalPolls).toBeLessThanOrEqual(6)
-    expect(spinPolls).toBeGreaterThan(200)
+    }
+    const normalRate = await pollRate('normal')
+    const spinRate = await pollRate('poll-zero')
+    // An idle poll(500 ms) returns at most about twice a second; poll(0) returns at once, every time.
+    expect(normalRate).toBeGreaterThan(0)
+    expect(normalRate).toBeLessThanOrEqual(2.5)
+    expect(spinRate).toBeGreaterThan(100)
   })
 
   it('spends the configured time per record in the heavy deserializer', async () => {
