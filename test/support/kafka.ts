@@ -78,6 +78,8 @@ export interface KafkaCluster {
   isBrokerRunning(id: number): boolean
   /** pid of a running broker's JVM (for thread and profile tests). */
   brokerPid(id: number): number | undefined
+  /** The broker's `log.dirs` folder (partition folders `<topic>-<partition>` inside), for kafka-dump-log. */
+  dataDir(id: number): string
   /** Runs one of Kafka's tools from the same Kafka version (`--bootstrap-server` is not added). */
   runTool(
     name: KafkaToolName,
@@ -259,6 +261,11 @@ function handleFor(initial: ClusterState, { shared }: { shared: boolean }): Kafk
     isBrokerRunning: running,
     brokerPid(id) {
       return running(id) ? (brokerState(id)?.pid ?? undefined) : undefined
+    },
+    dataDir(id) {
+      const broker = brokerState(id)
+      if (!broker) throw new UsageError(`cluster '${name}' has no broker ${id}`)
+      return broker.dataDir
     },
     runTool(tool, args, options = {}) {
       return runKafkaTool(tool, args, { version, ...options })

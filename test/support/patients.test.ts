@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { clientVersions } from '../../scripts/kafka/versions.js'
 import { sharedCluster } from './kafka.js'
@@ -132,6 +133,31 @@ describe('producer patient transactions', () => {
     const last = [...committedReader.events].reverse().find((event) => event.event === 'status')
     expect(last).toMatchObject({ consumed: 50, positions: { [topicPartition]: 52 } })
     expect((await producer.stop()).code).toBe(0)
+  })
+})
+
+describe('producer patient options', () => {
+  it('writes batches with the requested compression and key pattern', async () => {
+    const kafka = await sharedCluster()
+    const topic = 'patients-zstd'
+    await kafka.createTopic(topic, { partitions: 1, replicationFactor: 3 })
+    const producer = await runProducerPatient({
+      bootstrap: kafka.bootstrap,
+      topic,
+      count: 30,
+      compression: 'zstd',
+      keyPattern: 'mod:3',
+      valueSize: 50,
+    })
+    expect((await producer.result()).exit.code).toBe(0)
+    const leader = (await kafka.metadata({ topics: [topic] })).topics[0]?.partitions[0]?.leader ?? 1
+    const segment = join(kafka.dataDir(leader), `${topic}-0`, '00000000000000000000.log')
+    const dump = await kafka.runTool('kafka-dump-log', ['--files', segment, '--print-data-log'])
+    expect(dump.code).toBe(0)
+    expect(dump.stdout).toMatch(/compresscodec: ZSTD/i)
+    const keys = [...dump.stdout.matchAll(/key: (key-\d+)/g)].map((match) => match[1])
+    expect(keys).toHaveLength(30)
+    expect(new Set(keys)).toEqual(new Set(['key-0', 'key-1', 'key-2']))
   })
 })
 
