@@ -1,4 +1,6 @@
+import { createServer } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
+import { listClusters } from '../../scripts/kafka/cluster/cluster.js'
 import { brokerVersions } from '../../scripts/kafka/versions.js'
 import { type KafkaCluster, sharedCluster, startCluster } from './kafka.js'
 import { startConsumerPatient } from './patients.js'
@@ -138,6 +140,30 @@ describe('private cluster with a broker stopped and restarted', () => {
         timeoutMs: 60_000,
       },
     )
+  })
+})
+
+describe('a failed start', () => {
+  it('throws with the tail of the broker log and leaves nothing running', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()))
+    const address = blocker.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    try {
+      const listener = `PLAINTEXT://127.0.0.1:${port}`
+      await expect(
+        startCluster({
+          brokers: 1,
+          brokerOverrides: { listeners: listener, 'advertised.listeners': listener },
+        }),
+      ).rejects.toThrow(
+        /broker 1 of cluster .* exited during start[\s\S]*tail of the node's log[\s\S]*Address already in use/,
+      )
+    } finally {
+      blocker.close()
+    }
+    const mine = (await listClusters()).filter((name) => name.includes(`-${process.pid}-`))
+    expect(mine).toEqual([])
   })
 })
 

@@ -29,7 +29,7 @@ import { clustersDir } from '../../scripts/kafka/paths.js'
 import { runKafkaTool, type ToolResult } from '../../scripts/kafka/run-tool.js'
 import type { KafkaToolName } from '../../scripts/kafka/tools.js'
 import { withLock } from '../../scripts/lib/lock.js'
-import { TimeoutError, UsageError } from '../../src/errors.js'
+import { isKafkaDoctorError, TimeoutError, UsageError } from '../../src/errors.js'
 import { type ProducedRecord, type ProduceSummary, produceRecords } from './produce.js'
 
 export type { ProbeMetadata, ProbePartition, ProbeTopic } from '../../scripts/kafka/cluster/probe.js'
@@ -137,7 +137,9 @@ async function attachShared(): Promise<KafkaCluster> {
       if (allNodes(existing).every((node) => isRunning(node.pid, nodeMarker(name, node.nodeId))))
         return existing
     }
-    return startClusterProcesses({ name, brokers: 3, ownerPid: run.ownerPid, timeoutMs: 180_000 })
+    return startClusterProcesses({ name, brokers: 3, ownerPid: run.ownerPid, timeoutMs: 180_000 }).catch(
+      withLogTail,
+    )
   })
   return handleFor(state, { shared: true })
 }
@@ -166,8 +168,19 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
     name: `${runClusterPrefix()}-${process.pid}-${privateCount}`,
     ownerPid: process.pid,
     timeoutMs: options.timeoutMs ?? 180_000,
-  })
+  }).catch(withLogTail)
   return handleFor(state, { shared: false })
+}
+
+/**
+ * Start failures carry the failing node's log tail in their details; a test report shows the message,
+ * so the tail goes there too.
+ */
+function withLogTail(error: unknown): never {
+  if (isKafkaDoctorError(error) && typeof error.details.log === 'string') {
+    error.message = `${error.message}\n--- tail of the node's log ---\n${error.details.log}`
+  }
+  throw error
 }
 
 /** `vitest-<main pid>` inside a vitest run, `test` elsewhere (a script using this helper). */
@@ -256,7 +269,7 @@ function handleFor(initial: ClusterState, { shared }: { shared: boolean }): Kafk
     },
     async startBroker(id, options = {}) {
       refuseOnShared('starting a broker')
-      current = await startBrokerProcess(name, id, options)
+      current = await startBrokerProcess(name, id, options).catch(withLogTail)
     },
     isBrokerRunning: running,
     brokerPid(id) {
