@@ -1,5 +1,6 @@
 /**
- * The one way tests reach a real Kafka cluster.
+ * The one way tests reach a real Kafka cluster. Call these in beforeAll (hook timeout 180 s): the
+ * first call of a run may download Kafka and start the cluster.
  *
  *   const kafka = await sharedCluster()          // the run's shared 3-broker cluster (never stop brokers)
  *   const own = await startCluster({ brokers: 3 }) // a private cluster for tests that stop brokers
