@@ -1,5 +1,5 @@
 import { createServer } from 'node:net'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listClusters } from '../../scripts/kafka/cluster/cluster.js'
 import { brokerVersions } from '../../scripts/kafka/versions.js'
 import { type KafkaCluster, sharedCluster, startCluster } from './kafka.js'
@@ -9,8 +9,12 @@ import { parseTopicsDescribe } from './tool-output.js'
 const sortedIds = (ids: readonly number[]) => [...ids].sort((a, b) => a - b)
 
 describe('shared test cluster', () => {
+  let kafka: KafkaCluster
+  beforeAll(async () => {
+    kafka = await sharedCluster()
+  })
+
   it('has three brokers, each listing all three in Metadata', async () => {
-    const kafka = await sharedCluster()
     expect(kafka.version).toBe(brokerVersions.default)
     expect(kafka.brokers.map((broker) => broker.id)).toEqual([1, 2, 3])
     expect(kafka.bootstrap).toBe(kafka.brokers.map((broker) => `${broker.host}:${broker.port}`).join(','))
@@ -24,7 +28,6 @@ describe('shared test cluster', () => {
   })
 
   it('creates a topic with replication factor 3 that kafka-topics describes', async () => {
-    const kafka = await sharedCluster()
     await kafka.createTopic('rig-rf3', {
       partitions: 3,
       replicationFactor: 3,
@@ -53,12 +56,10 @@ describe('shared test cluster', () => {
   })
 
   it('refuses to stop a broker of the shared cluster', async () => {
-    const kafka = await sharedCluster()
     await expect(kafka.stopBroker(2)).rejects.toThrow(/shared test cluster/)
   })
 
   it('produces records that kafka-get-offsets counts', async () => {
-    const kafka = await sharedCluster()
     await kafka.createTopic('rig-produce', { partitions: 1 })
     await kafka.produce('rig-produce', ['a', 'b', { key: 'k', value: 'c' }])
     const offsets = await kafka.runTool('kafka-get-offsets', [

@@ -1,9 +1,17 @@
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { clientVersions } from '../../scripts/kafka/versions.js'
-import { sharedCluster } from './kafka.js'
+import { ensurePatients } from '../../scripts/patients/install.js'
+import { type KafkaCluster, sharedCluster } from './kafka.js'
 import { type Patient, runProducerPatient, startConsumerPatient } from './patients.js'
 import { parseConsumerGroupsDescribe } from './tool-output.js'
+
+let kafka: KafkaCluster
+beforeAll(async () => {
+  // Compiling the patients and starting the shared cluster may take a while on a fresh clone.
+  await Promise.all(Object.keys(clientVersions).map((name) => ensurePatients(name)))
+  kafka = await sharedCluster()
+})
 
 const started: Patient[] = []
 afterEach(async () => {
@@ -19,7 +27,6 @@ describe.each([
   ['latest', clientVersions.latest],
 ])('consumer patient with the %s client (%s)', (name, version) => {
   it('reads every record a producer patient wrote and commits offsets kafka-consumer-groups reports', async () => {
-    const kafka = await sharedCluster()
     const topic = `patients-${name}`
     const group = `patients-group-${name}`
     const records = 300
@@ -79,7 +86,6 @@ describe.each([
 
 describe('producer patient transactions', () => {
   it('leaves the last stable offset below the high watermark with an open transaction', async () => {
-    const kafka = await sharedCluster()
     const topic = 'patients-open-transaction'
     await kafka.createTopic(topic, { partitions: 1, replicationFactor: 3 })
     // Two committed transactions of 25 (each followed by a commit marker), then 10 records left open:
@@ -138,7 +144,6 @@ describe('producer patient transactions', () => {
 
 describe('producer patient options', () => {
   it('writes batches with the requested compression and key pattern', async () => {
-    const kafka = await sharedCluster()
     const topic = 'patients-zstd'
     await kafka.createTopic(topic, { partitions: 1, replicationFactor: 3 })
     const producer = await runProducerPatient({
@@ -163,7 +168,6 @@ describe('producer patient options', () => {
 
 describe('consumer patient modes', () => {
   it('polls hundreds of times a second with poll-zero and at most twice with normal', async () => {
-    const kafka = await sharedCluster()
     const topic = 'patients-modes'
     await kafka.createTopic(topic, { partitions: 1, replicationFactor: 3 })
     // Polls per second between the status lines at >= 1 s and >= 3 s, by the patient's own clock. One
@@ -189,7 +193,6 @@ describe('consumer patient modes', () => {
   })
 
   it('spends the configured time per record in the heavy deserializer', async () => {
-    const kafka = await sharedCluster()
     const topic = 'patients-heavy'
     await kafka.createTopic(topic, { partitions: 1, replicationFactor: 3 })
     await kafka.produce(
