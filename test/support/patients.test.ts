@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { clientVersions } from '../../scripts/kafka/versions.js'
@@ -23,6 +24,7 @@ const statusWith =
     event.event === 'status' && predicate(event)
 
 describe.each([
+  ['legacy', clientVersions.legacy],
   ['old', clientVersions.old],
   ['latest', clientVersions.latest],
 ])('consumer patient with the %s client (%s)', (name, version) => {
@@ -56,7 +58,7 @@ describe.each([
     started.push(consumer)
     expect(consumer.clientVersion).toBe(version)
     expect(consumer.pid).toBeGreaterThan(0)
-    await consumer.awaitEvent(
+    await consumer.awaitLine(
       statusWith((event) => event.consumed === records && sameOffsets(event.committed, endOffsets)),
       { timeoutMs: 60_000 },
     )
@@ -99,7 +101,7 @@ describe('producer patient transactions', () => {
       endWith: 'open',
     })
     started.push(producer)
-    await producer.awaitEvent((event) => event.event === 'transaction-open', { timeoutMs: 60_000 })
+    await producer.awaitLine((event) => event.event === 'transaction-open', { timeoutMs: 60_000 })
 
     const offsets = await kafka.runTool('kafka-get-offsets', [
       '--bootstrap-server',
@@ -122,13 +124,13 @@ describe('producer patient transactions', () => {
     })
     started.push(committedReader, uncommittedReader)
     const topicPartition = `${topic}-0`
-    await committedReader.awaitEvent(
+    await committedReader.awaitLine(
       statusWith(
         (event) =>
           event.consumed === 50 && (event.positions as Record<string, number>)[topicPartition] === 52,
       ),
     )
-    await uncommittedReader.awaitEvent(
+    await uncommittedReader.awaitLine(
       statusWith(
         (event) =>
           event.consumed === 60 && (event.positions as Record<string, number>)[topicPartition] === 62,
@@ -166,6 +168,25 @@ describe('producer patient options', () => {
   })
 })
 
+const otherJdk = '/usr/lib/jvm/temurin-25-jdk-amd64'
+
+describe('patients on another JDK', () => {
+  it.skipIf(!existsSync(otherJdk))('run under the JDK given as javaHome', async () => {
+    const producer = await runProducerPatient({
+      bootstrap: kafka.bootstrap,
+      topic: 'patients-jdk',
+      count: 0,
+      javaHome: otherJdk,
+    })
+    const ready = producer.events.find((event) => event.event === 'ready')
+    expect(String(ready?.javaVersion)).toMatch(/^25\b/)
+    const seen: string[] = []
+    for await (const line of producer.lines()) seen.push(line.event)
+    expect(seen).toEqual(['ready', 'done'])
+    expect((await producer.result()).exit.code).toBe(0)
+  })
+})
+
 describe('consumer patient modes', () => {
   it('polls hundreds of times a second with poll-zero and at most twice with normal', async () => {
     const topic = 'patients-modes'
@@ -176,7 +197,7 @@ describe('consumer patient modes', () => {
       const patient = await startConsumerPatient({ bootstrap: kafka.bootstrap, assign: [`${topic}:0`], mode })
       started.push(patient)
       const at = (seconds: number) =>
-        patient.awaitEvent(statusWith((event) => Number(event.elapsedMs) >= seconds * 1000))
+        patient.awaitLine(statusWith((event) => Number(event.elapsedMs) >= seconds * 1000))
       const [first, second] = [await at(1), await at(3)]
       await patient.stop()
       return (
@@ -207,7 +228,7 @@ describe('consumer patient modes', () => {
       maxRecords: 40,
     })
     started.push(heavy)
-    const closed = await heavy.awaitEvent((event) => event.event === 'closed', { timeoutMs: 60_000 })
+    const closed = await heavy.awaitLine((event) => event.event === 'closed', { timeoutMs: 60_000 })
     expect(closed.consumed).toBe(40)
     // 40 records at 25 ms each cannot take less than one second of deserialization.
     const finalStatus = [...heavy.events].reverse().find((event) => event.event === 'status')
