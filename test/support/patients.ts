@@ -188,11 +188,13 @@ async function launch(
     build.classpath.join(':'),
     mainClass,
   ]
+  // Without records to feed, stdin stays open as a lifeline: the patient exits when it closes, so a
+  // killed test process leaves no consumer spinning behind.
+  if (stdin === undefined) args.push('--exit-on-stdin-close')
   const child = spawn(javaBin(options.javaHome), [...jvmArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
   running.add(child)
   child.stdin.on('error', () => {})
-  if (stdin === undefined) child.stdin.end()
-  else child.stdin.end(stdin.length > 0 ? `${stdin}\n` : '')
+  if (stdin !== undefined) child.stdin.end(stdin.length > 0 ? `${stdin}\n` : '')
 
   const events: PatientEvent[] = []
   const listeners = new Set<() => void>()

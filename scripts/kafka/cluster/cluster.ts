@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CollectError, NotFoundError, TimeoutError, UsageError } from '../../../src/errors.js'
+import { processExists } from '../../lib/process-exists.js'
 import { runCommand, tail } from '../../lib/run.js'
 import { ensureKafka } from '../install.js'
 import { type JvmArgsOptions, kafkaJvmArgs } from '../jvm.js'
@@ -409,13 +410,4 @@ function newClusterId(): string {
 
 function deadlineLeft(started: number, timeoutMs: number): number {
   return Math.max(1000, started + timeoutMs - Date.now())
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
