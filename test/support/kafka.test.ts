@@ -216,7 +216,7 @@ describe(`Kafka ${brokerVersions.latest} smoke`, () => {
       statusIntervalMs: 200,
     })
     try {
-      await consumer.awaitLine((event) => event.event === 'status' && event.consumed === 4, {
+      await consumer.awaitEvent((event) => event.event === 'status' && event.consumed === 4, {
         timeoutMs: 60_000,
       })
       // A KIP-848 group is assigned by the broker ('uniform'), not by a client-side strategy.

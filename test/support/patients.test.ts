@@ -58,7 +58,7 @@ describe.each([
     started.push(consumer)
     expect(consumer.clientVersion).toBe(version)
     expect(consumer.pid).toBeGreaterThan(0)
-    await consumer.awaitLine(
+    await consumer.awaitEvent(
       statusWith((event) => event.consumed === records && sameOffsets(event.committed, endOffsets)),
       { timeoutMs: 60_000 },
     )
@@ -101,7 +101,7 @@ describe('producer patient transactions', () => {
       endWith: 'open',
     })
     started.push(producer)
-    await producer.awaitLine((event) => event.event === 'transaction-open', { timeoutMs: 60_000 })
+    await producer.awaitEvent((event) => event.event === 'transaction-open', { timeoutMs: 60_000 })
 
     const offsets = await kafka.runTool('kafka-get-offsets', [
       '--bootstrap-server',
@@ -124,13 +124,13 @@ describe('producer patient transactions', () => {
     })
     started.push(committedReader, uncommittedReader)
     const topicPartition = `${topic}-0`
-    await committedReader.awaitLine(
+    await committedReader.awaitEvent(
       statusWith(
         (event) =>
           event.consumed === 50 && (event.positions as Record<string, number>)[topicPartition] === 52,
       ),
     )
-    await uncommittedReader.awaitLine(
+    await uncommittedReader.awaitEvent(
       statusWith(
         (event) =>
           event.consumed === 60 && (event.positions as Record<string, number>)[topicPartition] === 62,
@@ -197,7 +197,7 @@ describe('consumer patient modes', () => {
       const patient = await startConsumerPatient({ bootstrap: kafka.bootstrap, assign: [`${topic}:0`], mode })
       started.push(patient)
       const at = (seconds: number) =>
-        patient.awaitLine(statusWith((event) => Number(event.elapsedMs) >= seconds * 1000))
+        patient.awaitEvent(statusWith((event) => Number(event.elapsedMs) >= seconds * 1000))
       const [first, second] = [await at(1), await at(3)]
       await patient.stop()
       return (
@@ -228,7 +228,7 @@ describe('consumer patient modes', () => {
       maxRecords: 40,
     })
     started.push(heavy)
-    const closed = await heavy.awaitLine((event) => event.event === 'closed', { timeoutMs: 60_000 })
+    const closed = await heavy.awaitEvent((event) => event.event === 'closed', { timeoutMs: 60_000 })
     expect(closed.consumed).toBe(40)
     // 40 records at 25 ms each cannot take less than one second of deserialization.
     const finalStatus = [...heavy.events].reverse().find((event) => event.event === 'status')

@@ -4,7 +4,7 @@
  * `current` 3.9.x, `latest` 4.x).
  *
  *   const consumer = await startConsumerPatient({ bootstrap, topics: ['t'], group: 'g', clientVersion: 'old' })
- *   await consumer.awaitLine((e) => e.event === 'status' && Number(e.consumed) >= 100)
+ *   await consumer.awaitEvent((e) => e.event === 'status' && Number(e.consumed) >= 100)
  *   await consumer.stop()                     // SIGTERM: commits, closes, exits 0
  *
  *   const producer = await runProducerPatient({ bootstrap, topic: 't', count: 100 })
@@ -35,7 +35,7 @@ export interface Patient {
   /** Every event from the first, as they come; ends when the patient exits. */
   lines(): AsyncIterableIterator<PatientEvent>
   /** The first event (from the start) matching `predicate`; rejects on exit or after `timeoutMs` (default 30 s). */
-  awaitLine(
+  awaitEvent(
     predicate: (event: PatientEvent) => boolean,
     options?: { timeoutMs?: number },
   ): Promise<PatientEvent>
@@ -230,7 +230,7 @@ async function launch(
   })
   const stderrTail = (lines = 40) => stderrLines.slice(-lines).join('\n')
 
-  const awaitLine: Patient['awaitLine'] = (predicate, { timeoutMs = 30_000 } = {}) =>
+  const awaitEvent: Patient['awaitEvent'] = (predicate, { timeoutMs = 30_000 } = {}) =>
     new Promise((resolve, reject) => {
       let checked = 0
       const check = () => {
@@ -313,7 +313,7 @@ async function launch(
 
   let ready: PatientEvent
   try {
-    ready = await awaitLine((event) => event.event === 'ready', { timeoutMs: readyTimeoutMs })
+    ready = await awaitEvent((event) => event.event === 'ready', { timeoutMs: readyTimeoutMs })
   } catch (error) {
     child.kill('SIGKILL')
     throw error
@@ -323,7 +323,7 @@ async function launch(
     clientVersion: String(ready.clientVersion),
     events,
     lines,
-    awaitLine,
+    awaitEvent,
     stderrTail,
     exited,
     stop,
