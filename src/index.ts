@@ -3,10 +3,38 @@
  * thin layer over these exports.
  */
 
+// JVM threads and profiles (kafka-doctor threads / profile)
+export {
+  type ClassifyThresholds,
+  classifyThread,
+  defaultThresholds,
+  type ThreadClassification,
+  type ThreadKind,
+  threadKinds,
+} from './analyse/threads/classify.js'
+export { type FoldedStack, foldedText, StackFolder } from './analyse/threads/fold.js'
+export { type HotMethod, hotMethods } from './analyse/threads/hot-methods.js'
+export { parseCollapsed, profileFromCollapsed } from './collect/profile/collapsed-input.js'
+export { type ProfileJvmOptions, profileJvm } from './collect/profile/profile-jvm.js'
+export type { ProfiledThread, ProfileResult } from './collect/profile/profile-result.js'
+export { analyseThreadFiles, type ThreadFileInput } from './collect/threads/offline.js'
+export { type SampleThreadsOptions, sampleThreads } from './collect/threads/sample-threads.js'
+export { parseThreadDump, parseThreadDumps } from './collect/threads/thread-dump.js'
+export type { DumpedThread, StackFrame, ThreadDump } from './collect/threads/thread-dump-types.js'
+export type {
+  HotThread,
+  ThreadSample,
+  ThreadsResult,
+  ThreadsRound,
+} from './collect/threads/threads-result.js'
 // General
 export * from './errors.js'
 export * from './outcome.js'
 // Packet captures
 export * from './pcap/index.js'
+export { renderFlameGraphHtml } from './report/flame-graph-html.js'
+export { writeProfileFiles } from './report/profile-files.js'
+export { toSpeedscope } from './report/speedscope.js'
+export { renderThreadsText } from './report/threads-text.js'
 export { toJson } from './util/json.js'
 export { toolVersion } from './version.js'

@@ -1,4 +1,6 @@
 import type { Command } from 'commander'
+import { profileCommand } from './profile.js'
+import { threadsCommand } from './threads.js'
 
 /** A CLI command: registers itself (flags, help, action) on the program and returns its Command. */
 export interface CommandModule {
@@ -6,4 +8,4 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const commandModules: readonly CommandModule[] = []
+export const commandModules: readonly CommandModule[] = [threadsCommand, profileCommand]
