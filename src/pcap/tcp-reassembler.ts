@@ -1,8 +1,14 @@
 import type { BrokerEndpoints } from './broker-endpoints.js'
-import { formatIp, type IpKey } from './ip-address.js'
+import { formatEndpoint, formatIp, type IpKey } from './ip-address.js'
 import type { TcpSegment } from './packet-decoder.js'
 import { TcpFlag } from './tcp-header.js'
-import { createTcpStreamStats, type StreamSink, TcpStream, type TcpStreamStats } from './tcp-stream.js'
+import {
+  createTcpStreamStats,
+  type GapReason,
+  type StreamSink,
+  TcpStream,
+  type TcpStreamStats,
+} from './tcp-stream.js'
 import type { WarningLog } from './warnings.js'
 
 export interface Endpoint {
@@ -90,6 +96,7 @@ export class TcpReassembler {
   private nextId = 1
   private packetsSinceSweep = 0
   private lastTs = 0n
+  private snaplenWarned = false
 
   constructor(
     private readonly brokers: BrokerEndpoints,
@@ -181,8 +188,18 @@ export class TcpReassembler {
       info,
       key: key(clientIp, clientPort, brokerIp, brokerPort),
       sinks,
-      toBroker: new TcpStream(sinks.toBroker, limits, this.stats.toBroker),
-      toClient: new TcpStream(sinks.toClient, limits, this.stats.toClient),
+      toBroker: new TcpStream(
+        sinks.toBroker,
+        limits,
+        this.stats.toBroker,
+        this.gapReporter(info, 'client → broker'),
+      ),
+      toClient: new TcpStream(
+        sinks.toClient,
+        limits,
+        this.stats.toClient,
+        this.gapReporter(info, 'broker → client'),
+      ),
       clientIsn: undefined,
       lastTs: seg.tsNs,
     }
@@ -191,6 +208,28 @@ export class TcpReassembler {
     if (this.connections.size >= this.options.maxConnections) this.evictOldest(seg.fileOffset)
     this.connections.set(conn.key, conn)
     return conn
+  }
+
+  /**
+   * Lost bytes are warned about one by one (each is a place where frames may be damaged); bytes cut by
+   * snaplen only once per capture, since then every long packet is cut.
+   */
+  private gapReporter(info: ConnectionInfo, direction: string) {
+    return (length: number, reason: GapReason, fileOffset: number) => {
+      if (reason === 'snaplen') {
+        if (this.snaplenWarned) return
+        this.snaplenWarned = true
+        this.warnings.add(
+          'tcp-gap',
+          'packets were cut by the capture snaplen: frame headers are still read, bodies are incomplete (capture with -s 0 for full frames)',
+          fileOffset,
+        )
+        return
+      }
+      const endpoints = `${formatEndpoint(info.client.ip, info.client.port)} ↔ ${formatEndpoint(info.broker.ip, info.broker.port)}`
+      const why = reason === 'limit' ? 'given up after the out-of-order bound' : 'not in the capture'
+      this.warnings.add('tcp-gap', `${length} bytes ${direction} on ${endpoints} ${why}`, fileOffset)
+    }
   }
 
   private close(conn: Connection, tsNs: bigint, fileOffset: number): void {

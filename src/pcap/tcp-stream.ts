@@ -82,6 +82,7 @@ export class TcpStream {
     private readonly sink: StreamSink,
     private readonly limits: TcpStreamLimits,
     readonly stats: TcpStreamStats,
+    private readonly onGap?: (length: number, reason: GapReason, fileOffset: number) => void,
   ) {}
 
   get isEnded(): boolean {
@@ -256,6 +257,7 @@ export class TcpStream {
   private gap(length: number, reason: GapReason, tsNs: bigint, fileOffset: number): void {
     this.stats.gaps++
     this.stats.gapBytes += length
+    this.onGap?.(length, reason, fileOffset)
     this.sink.gap(length, reason, tsNs, fileOffset)
   }
 

@@ -73,6 +73,16 @@ describe('real captures: Kafka frames and request headers equal tshark’s Kafka
       await tsharkKafkaRequests(fixturePath('produceConsume'), 19092),
     )
     expect(snap.summary.framing.requests.damagedFrames).toBeGreaterThan(0)
+    // One warning for the whole capture, at the first packet snaplen cut.
+    const packets = readClassicPcapLE(fixtureBytes('produceConsumeSnap96')).packets
+    const firstCut = packets.findIndex((p) => p.data.length < (p.originalLength ?? 0))
+    expect(snap.summary.warnings).toEqual([
+      expect.objectContaining({
+        code: 'tcp-gap',
+        message: expect.stringMatching(/snaplen/),
+        fileOffset: offsetOfPacket(packets, firstCut),
+      }),
+    ])
     expect(snap.summary.framing.requests.desyncs + snap.summary.framing.responses.desyncs).toBe(0)
     expect(snap.summary.pairing.paired).toBe(full.summary.pairing.paired)
     for (const [i, f] of snap.frames.entries()) {
@@ -140,6 +150,8 @@ describe('reordered, resegmented and cut captures', () => {
     expect(derived.summary.pairing.unmatchedResponses).toBe(1)
     const unmatched = derived.exchanges.find((e) => e.status === 'unmatched')!
     expect(unmatched.response!.correlationId).toBe(victim.header!.correlationId)
+    const gap = derived.summary.warnings.find((w) => w.code === 'tcp-gap')!
+    expect(gap.message).toMatch(/bytes client → broker on .* not in the capture/)
     const desync = derived.summary.warnings.filter((w) => w.code === 'kafka-desync' || w.code === 'tcp-gap')
     expect(desync.length).toBeGreaterThan(0)
     expect(desync[0]!.fileOffset).toBeGreaterThanOrEqual(victim.fileOffset)
