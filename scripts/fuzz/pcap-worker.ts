@@ -48,7 +48,15 @@ function main(): void {
   const files = readdirSync(args.fixtures).filter((f) => /\.pcap(ng)?$/.test(f))
   const seeds = files.map((f) => readFileSync(join(args.fixtures, f)))
   const offsets = seeds.map(recordOffsets)
-  const stats = { iterations: 0, typedErrors: 0, warnings: 0, frames: 0, maxInputMs: 0, maxRssMb: 0 }
+  const stats = {
+    iterations: 0,
+    typedErrors: 0,
+    warnings: 0,
+    frames: 0,
+    maxInputMs: 0,
+    slowestInput: '',
+    maxRssMb: 0,
+  }
   let lastReport = Date.now()
   const report = (extra: Record<string, unknown> = {}) => {
     stats.maxRssMb = Math.max(stats.maxRssMb, Math.round(process.memoryUsage().rss / 1048576))
@@ -83,7 +91,10 @@ function main(): void {
       }
     }
     const took = performance.now() - started
-    if (took > stats.maxInputMs) stats.maxInputMs = Math.round(took * 10) / 10
+    if (took > stats.maxInputMs) {
+      stats.maxInputMs = Math.round(took * 10) / 10
+      stats.slowestInput = `#${i} ${applied.join('+')} ${input.length} B in chunks of ${chunkSize}`
+    }
     stats.iterations++
     if (Date.now() - lastReport >= 1000) {
       lastReport = Date.now()

@@ -20,7 +20,7 @@ export interface FuzzOptions {
   /** No progress line for this long = a hang (default 10 s). */
   hangMs?: number
   maxRssMb?: number
-  /** Time one input may take (default 2 s). */
+  /** Time one input may take (default 5 s: far above the ~1 ms an input takes, so only a real blow-up, not a GC pause on a busy machine, trips it). */
   maxInputMs?: number
 }
 
@@ -31,6 +31,8 @@ export interface FuzzResult {
   warnings: number
   frames: number
   maxInputMs: number
+  /** Which input took longest (replay with the same seed). */
+  slowestInput: string
   maxRssMb: number
   seconds: number
   problem?: string
@@ -43,7 +45,7 @@ export function runPcapFuzz(options: FuzzOptions = {}): Promise<FuzzResult> {
   const seed = options.seed ?? 1
   const hangMs = options.hangMs ?? 10_000
   const maxRssMb = options.maxRssMb ?? 512
-  const maxInputMs = options.maxInputMs ?? 2000
+  const maxInputMs = options.maxInputMs ?? 5000
   const failures = mkdtempSync(join(tmpdir(), 'kd-fuzz-'))
   const args = [
     '--import',
@@ -93,6 +95,7 @@ export function runPcapFuzz(options: FuzzOptions = {}): Promise<FuzzResult> {
         warnings: last.warnings ?? 0,
         frames: last.frames ?? 0,
         maxInputMs: last.maxInputMs ?? 0,
+        slowestInput: last.slowestInput ?? '',
         maxRssMb: last.maxRssMb ?? 0,
         seconds: Math.round((Date.now() - started) / 100) / 10,
         ...(problem ? { problem } : {}),
