@@ -30,6 +30,8 @@ export type {
 // General
 export * from './errors.js'
 export * from './outcome.js'
+// Packet captures
+export * from './pcap/index.js'
 // Fault-injection proxy (kafka-doctor proxy)
 export type { ChangeEntry } from './proxy/change-log.js'
 export { type ListedRule, ProxyControl } from './proxy/control-client.js'

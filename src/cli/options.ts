@@ -2,6 +2,8 @@ import { type Command, Option } from 'commander'
 import { UsageError } from '../errors.js'
 import { parseDuration } from '../util/duration.js'
 
+export { type BrokerAddress, parseBootstrapServers } from '../net/address.js'
+
 /**
  * Flags shared by several commands, declared once so that every command spells them the same way,
  * following Kafka's own CLI conventions (`--bootstrap-server`, `--command-config`, `--timeout` in ms).
@@ -34,31 +36,6 @@ export function addConnectionOptions(command: Command, { required = true } = {})
         .default(10_000, '10s')
         .argParser((v) => parseDuration(v, 'ms', '--timeout')),
     )
-}
-
-export interface BrokerAddress {
-  host: string
-  port: number
-}
-
-/** Parses `host:port,host:port` (IPv6 as `[::1]:9092`). */
-export function parseBootstrapServers(text: string): BrokerAddress[] {
-  const parts = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  if (parts.length === 0)
-    throw new UsageError('--bootstrap-server is empty', { hint: 'give host:port[,host:port]' })
-  return parts.map((part) => {
-    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(part)
-    const port = Number(match?.[3])
-    if (!match || port < 1 || port > 65535) {
-      throw new UsageError(`invalid broker address '${part}'`, {
-        hint: 'expected host:port, e.g. localhost:9092',
-      })
-    }
-    return { host: match[1] ?? match[2] ?? '', port }
-  })
 }
 
 export function parsePositiveInt(flag: string): (value: string) => number {
