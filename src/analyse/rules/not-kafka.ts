@@ -1,0 +1,148 @@
+import { bundleFiles } from '../../collect/bundle/bundle-files.js'
+import type { ThreadKind } from '../threads/classify.js'
+import { type Evidence, threadCpu, unavailableReason } from './evidence.js'
+import { renderRemedy } from './remedy.js'
+import {
+  hotThreadFact,
+  insufficient,
+  ok,
+  pidOf,
+  ruleFinding,
+  shortMethod,
+  threadLabel,
+  threadRef,
+} from './rule-support.js'
+import type { NotKafkaFacts, Rule, RuleFinding } from './rule-types.js'
+
+/**
+ * Hot user code, deserialization or GC rather than Kafka (FM11): the CPU goes to the application's
+ * own work — its handler, its deserializer, the record path, the garbage collector — and not to the
+ * Kafka client's network loop. Then the answer is "not a Kafka problem", said plainly, so nobody
+ * restarts brokers for it.
+ */
+export const notKafkaThresholds = {
+  /**
+   * One thread at half a core or more, or all GC threads together at half a core: a load someone
+   * notices on `top`. A healthy consumer under moderate load stays below it.
+   */
+  hotCpuPercent: 50,
+} as const
+
+const areas: Partial<Record<ThreadKind, NotKafkaFacts['area']>> = {
+  'user-code': 'user-code',
+  'kafka-fetch-deserialization': 'deserialization',
+  gc: 'gc',
+  jit: 'jit',
+}
+
+const areaText: Record<NotKafkaFacts['area'], string> = {
+  'user-code': 'the application’s own code',
+  deserialization: 'turning fetched records into objects (the record path and the deserializer)',
+  gc: 'garbage collection',
+  jit: 'the JIT compiler',
+}
+
+export const notKafkaRule: Rule<'doctor.not-kafka'> = {
+  id: 'doctor.not-kafka',
+  title: 'CPU in user code, deserialization or GC rather than Kafka',
+  evaluate(evidence) {
+    const threads = evidence.threads
+    if (!threads) {
+      return [
+        insufficient(
+          'doctor.not-kafka',
+          `cannot tell where the CPU goes: ${unavailableReason(evidence, 'threads')}`,
+          ['threads'],
+        ),
+      ]
+    }
+    const t = notKafkaThresholds
+    const hottest = threads.hottest[0]
+    const candidates = threads.hottest.filter(
+      ({ thread }) => areas[thread.classification.kind] !== undefined && threadCpu(thread) >= t.hotCpuPercent,
+    )
+    const gcCpu = threads.cpuByKind.gc ?? 0
+    const out: RuleFinding<'doctor.not-kafka'>[] = []
+    for (const { thread, index } of candidates) {
+      // A Kafka thread hotter than this one is the bigger story (the poll-spin rule speaks for it).
+      if (
+        hottest &&
+        hottest.thread !== thread &&
+        hottest.thread.classification.kafka &&
+        areas[hottest.thread.classification.kind] === undefined &&
+        threadCpu(hottest.thread) > threadCpu(thread)
+      )
+        continue
+      const area = areas[thread.classification.kind] as NotKafkaFacts['area']
+      out.push(finding(evidence, area, hotThreadFact(thread), index))
+    }
+    if (out.length === 0 && gcCpu >= t.hotCpuPercent) {
+      const gcThread = threads.hottest.find(({ thread }) => thread.classification.kind === 'gc')
+      if (gcThread) {
+        const fact = { ...hotThreadFact(gcThread.thread), cpuPercent: gcCpu }
+        out.push(finding(evidence, 'gc', fact, gcThread.index))
+      }
+    }
+    if (out.length > 0) return out
+    const top = hottest ? hotThreadFact(hottest.thread) : undefined
+    return [
+      ok(
+        'doctor.not-kafka',
+        top
+          ? `no thread outside the Kafka client reaches ${t.hotCpuPercent}% of a core (hottest: ${threadLabel(top)} at ${top.cpuPercent}%, ${top.label})`
+          : 'no thread used measurable CPU',
+        hottest ? [threadRef(hottest.index)] : [],
+      ),
+    ]
+  },
+}
+
+function finding(
+  evidence: Evidence,
+  area: NotKafkaFacts['area'],
+  thread: NotKafkaFacts['thread'],
+  index: number,
+): RuleFinding<'doctor.not-kafka'> {
+  const profile = evidence.profile
+  const hot = profile?.hotMethods.find((m) => !m.kafka && m.selfPercent >= 5)
+  const facts: NotKafkaFacts = {
+    thread,
+    area,
+    ...(hot
+      ? { hotMethod: { method: hot.method, selfPercent: hot.selfPercent, totalPercent: hot.totalPercent } }
+      : {}),
+    ...(evidence.threads?.processCpuPercent !== undefined
+      ? { processCpuPercent: evidence.threads.processCpuPercent }
+      : {}),
+  }
+  const where =
+    area === 'gc'
+      ? ''
+      : thread.frames[0]
+        ? `in ${shortMethod(thread.frames[0])}${hot ? `, profile hottest in ${shortMethod(hot.method)} (${hot.selfPercent}% self)` : ''}`
+        : ''
+  const refs = [threadRef(index)]
+  if (hot && profile) {
+    refs.push({
+      source: bundleFiles.profile,
+      at: `/hotMethods/${profile.hotMethods.indexOf(hot)}`,
+      observed: { method: hot.method, selfPercent: hot.selfPercent },
+    })
+  }
+  return ruleFinding('doctor.not-kafka', {
+    verdict: 'issue',
+    severity: 'warning',
+    confidence: hot ? 0.85 : 0.75,
+    subject: { thread: thread.name },
+    summary: `not a Kafka problem: the CPU goes to ${areaText[area]} — thread ${threadLabel(thread)} at ${thread.cpuPercent}% of a core${where ? ` ${where}` : ''}`,
+    evidence: refs,
+    remedy: renderRemedy('not-kafka', {
+      area: areaText[area],
+      thread: thread.name,
+      cpu: thread.cpuPercent,
+      where: where || '',
+      pid: pidOf(evidence),
+    }),
+    facts,
+  })
+}
