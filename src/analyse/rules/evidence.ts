@@ -64,7 +64,7 @@ function threadsEvidence(result: ThreadsResult): ThreadsEvidence {
   for (const kind of Object.keys(cpuByKind) as ThreadKind[]) cpuByKind[kind] = round1(cpuByKind[kind] ?? 0)
   const hottest = result.hottest
     .map((thread, index) => ({ thread, index }))
-    .sort((a, b) => threadCpu(b.thread) - threadCpu(a.thread))
+    .sort((a, b) => threadDemand(b.thread) - threadDemand(a.thread))
   return {
     result,
     ...(processCpuPercent !== undefined ? { processCpuPercent } : {}),
@@ -76,6 +76,15 @@ function threadsEvidence(result: ThreadsResult): ThreadsEvidence {
 /** A hot thread's CPU over the run: its mean, else its single figure. */
 export function threadCpu(thread: HotThread): number {
   return thread.meanCpuPercent ?? thread.cpuPercent ?? 0
+}
+
+/**
+ * What a thread wanted: its CPU plus the time it sat runnable waiting for a CPU (schedstat). On a
+ * saturated host a spinning thread gets a share of a core; its demand is still a whole one. The
+ * thresholds of the rules compare demand, as the thread classifier does.
+ */
+export function threadDemand(thread: HotThread): number {
+  return threadCpu(thread) + (thread.runQueuePercent ?? 0)
 }
 
 export function round1(n: number): number {

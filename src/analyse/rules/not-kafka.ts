@@ -1,6 +1,6 @@
 import { bundleFiles } from '../../collect/bundle/bundle-files.js'
 import type { ThreadKind } from '../threads/classify.js'
-import { type Evidence, threadCpu, unavailableReason } from './evidence.js'
+import { type Evidence, threadDemand, unavailableReason } from './evidence.js'
 import { renderRemedy } from './remedy.js'
 import {
   hotThreadFact,
@@ -22,8 +22,9 @@ import type { NotKafkaFacts, Rule, RuleFinding } from './rule-types.js'
  */
 export const notKafkaThresholds = {
   /**
-   * One thread at half a core or more, or all GC threads together at half a core: a load someone
-   * notices on `top`. A healthy consumer under moderate load stays below it.
+   * One thread wanting half a core or more (its CPU plus its wait for a CPU), or all GC threads
+   * together using half a core: a load someone notices on `top`. A healthy consumer under moderate
+   * load stays below it.
    */
   hotCpuPercent: 50,
 } as const
@@ -59,7 +60,8 @@ export const notKafkaRule: Rule<'doctor.not-kafka'> = {
     const t = notKafkaThresholds
     const hottest = threads.hottest[0]
     const candidates = threads.hottest.filter(
-      ({ thread }) => areas[thread.classification.kind] !== undefined && threadCpu(thread) >= t.hotCpuPercent,
+      ({ thread }) =>
+        areas[thread.classification.kind] !== undefined && threadDemand(thread) >= t.hotCpuPercent,
     )
     const gcCpu = threads.cpuByKind.gc ?? 0
     const out: RuleFinding<'doctor.not-kafka'>[] = []
@@ -70,7 +72,7 @@ export const notKafkaRule: Rule<'doctor.not-kafka'> = {
         hottest.thread !== thread &&
         hottest.thread.classification.kafka &&
         areas[hottest.thread.classification.kind] === undefined &&
-        threadCpu(hottest.thread) > threadCpu(thread)
+        threadDemand(hottest.thread) > threadDemand(thread)
       )
         continue
       const area = areas[thread.classification.kind] as NotKafkaFacts['area']

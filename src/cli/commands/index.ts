@@ -1,4 +1,6 @@
 import type { Command } from 'commander'
+import { analyzeCommand } from './analyze.js'
+import { diagnoseCommand } from './diagnose.js'
 import { profileCommand } from './profile.js'
 import { proxyCommand } from './proxy.js'
 import { threadsCommand } from './threads.js'
@@ -9,4 +11,10 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const commandModules: readonly CommandModule[] = [threadsCommand, profileCommand, proxyCommand]
+export const commandModules: readonly CommandModule[] = [
+  threadsCommand,
+  profileCommand,
+  diagnoseCommand,
+  analyzeCommand,
+  proxyCommand,
+]
