@@ -1,10 +1,11 @@
 import { addressKey } from '../../collect/cluster/broker-pool.js'
 import type { ClusterSnapshot } from '../../collect/cluster/snapshot.js'
-import type { Finding } from '../finding.js'
+import { clusterFiles } from '../../collect/cluster/snapshot-files.js'
+import type { EvidenceRef, Finding } from '../finding.js'
 import type { PartitionConsensus } from './consensus.js'
 import { type RemedyContext, remedies } from './remedies.js'
 import type { BrokerStatus } from './types.js'
-import { answered, latestViews, viewSource } from './views.js'
+import { type AnsweredView, answered, latestViews, partitionEvidence, viewSource } from './views.js'
 
 /**
  * The broker table and the findings about brokers:
@@ -34,6 +35,8 @@ export function analyseBrokers(
 ): { brokers: BrokerStatus[]; findings: Finding[] } {
   const latest = latestViews(snapshot)
   const latestById = new Map(latest.map((v) => [v.brokerId, v]))
+  const answeredViews = latest.filter(answered)
+  const viewById = new Map(answeredViews.map((v) => [v.brokerId, v]))
   const registered = new Set(registeredIds)
   const fenced = new Map(
     (snapshot.describeCluster.apiVersion ?? 0) >= 2
@@ -98,12 +101,12 @@ export function analyseBrokers(
         subject: { broker: broker.id },
         summary: `broker ${broker.id} holds replicas of ${held.length} partition${held.length === 1 ? '' : 's'} but is not registered${broker.fenced ? ' (fenced)' : ''} (registered: ${[...registered].join(',') || 'none'})`,
         evidence: [
-          { source: 'cluster/views', at: 'registered brokers', observed: [...registered] },
-          {
-            source: 'cluster/views',
-            at: 'partitions with a replica on it',
-            observed: held.slice(0, 10).map((p) => `${p.topic}-${p.partition}`),
-          },
+          ...answeredViews.slice(0, 3).map((view) => ({
+            source: viewSource(view),
+            at: '/metadata/brokers',
+            observed: { broker: view.brokerId, registered: view.metadata.brokers.map((b) => b.id) },
+          })),
+          ...held.slice(0, 3).flatMap((p) => agreedEvidence(p, viewById)),
         ],
         remedy: remedies.unregisteredReplica({ ...context, broker: broker.id }),
       })
@@ -126,7 +129,7 @@ export function analyseBrokers(
       confidence: 0.9,
       subject: {},
       summary: `bootstrap server ${attempt.address} did not answer: ${attempt.error?.message ?? attempt.outcome}`,
-      evidence: [{ source: 'cluster/snapshot.json', at: `/bootstrap/${index}`, observed: attempt }],
+      evidence: [{ source: clusterFiles.snapshot, at: `/bootstrap/${index}`, observed: attempt }],
       remedy: remedies.bootstrapUnreachable(),
     })
   })
@@ -145,6 +148,11 @@ function imbalance(
   const percent = settings?.imbalancePerBrokerPercentage ?? Math.round(100 * options.leaderImbalanceRatio)
   const interval = settings?.imbalanceCheckIntervalSeconds ?? 300
   const auto = settings?.autoLeaderRebalance ?? null
+  const viewById = new Map(
+    latestViews(snapshot)
+      .filter(answered)
+      .map((v) => [v.brokerId, v]),
+  )
   const findings: Finding[] = []
   for (const broker of brokers) {
     if (!broker.registered || !broker.reachable) continue
@@ -167,15 +175,17 @@ function imbalance(
       subject: { broker: broker.id },
       summary: `broker ${broker.id} is the preferred leader of ${preferred.length} partitions and in their ISR, but leads only ${preferred.length - notLeading.length} (${Math.round((100 * notLeading.length) / preferred.length)}% imbalance, above ${percent}%); ${heals}`,
       evidence: [
-        {
-          source: 'cluster/views',
-          at: 'partitions it should lead',
-          observed: notLeading.slice(0, 10).map((p) => `${p.topic}-${p.partition} led by ${p.agreed.leader}`),
-        },
-        ...(settings ? [{ source: 'cluster/configs.json', at: '/broker', observed: settings }] : []),
+        ...notLeading.slice(0, 3).flatMap((p) => agreedEvidence(p, viewById)),
+        ...(settings ? [{ source: clusterFiles.configs, at: '/broker', observed: settings }] : []),
       ],
       remedy: remedies.preferredLeader(context),
     })
   }
   return findings
+}
+
+/** What the first broker that reports the agreed value says about the partition. */
+function agreedEvidence(p: PartitionConsensus, viewById: ReadonlyMap<number, AnsweredView>): EvidenceRef[] {
+  const view = p.agreeing.map((b) => viewById.get(b)).find((v): v is AnsweredView => v !== undefined)
+  return view ? [partitionEvidence(view, p.topic, p.partition)] : []
 }

@@ -1,4 +1,5 @@
 import type { ClusterSnapshot } from '../../collect/cluster/snapshot.js'
+import { clusterFiles } from '../../collect/cluster/snapshot-files.js'
 import type { Severity } from '../../outcome.js'
 import type { EvidenceRef, Finding } from '../finding.js'
 import type { PartitionConsensus } from './consensus.js'
@@ -48,7 +49,7 @@ export function analysePartitions(
       ? []
       : [
           {
-            source: 'cluster/configs.json',
+            source: clusterFiles.configs,
             at: `/topics/${index}`,
             observed: { topic, minInsyncReplicas: configs[index]?.minInsyncReplicas ?? null },
           },
@@ -164,7 +165,7 @@ export function analysePartitions(
       confidence: 1,
       subject: {},
       summary: `min.insync.replicas unknown for ${unknown.length} topic${unknown.length === 1 ? '' : 's'} (${reason}): at-min-ISR and under-min-ISR not checked for them`,
-      evidence: [{ source: 'cluster/configs.json', observed: unknown.slice(0, 10).map((t) => t.name) }],
+      evidence: [{ source: clusterFiles.configs, observed: unknown.slice(0, 10).map((t) => t.name) }],
     })
   }
   return { findings, topics, minIsr }

@@ -1,4 +1,5 @@
 import type { ClusterSnapshot, QuorumReplica } from '../../collect/cluster/snapshot.js'
+import { clusterFiles } from '../../collect/cluster/snapshot-files.js'
 import { errorName } from '../../protocol/generated/errors.js'
 import type { Finding } from '../finding.js'
 import { type RemedyContext, remedies } from './remedies.js'
@@ -17,7 +18,7 @@ export interface QuorumRuleOptions {
   metadataLogLagMs: number
 }
 
-const source = 'cluster/quorum.json'
+const source = clusterFiles.quorum
 
 export function analyseQuorum(
   snapshot: ClusterSnapshot,

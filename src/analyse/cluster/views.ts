@@ -1,4 +1,5 @@
 import type { BrokerView, ClusterSnapshot, ViewMetadata } from '../../collect/cluster/snapshot.js'
+import { clusterFiles } from '../../collect/cluster/snapshot-files.js'
 import type { EvidenceRef } from '../finding.js'
 
 /**
@@ -38,7 +39,7 @@ export function latestViews(snapshot: ClusterSnapshot): BrokerView[] {
 
 /** Where a broker view lives in an evidence bundle (one file per broker and round). */
 export function viewSource(view: Pick<BrokerView, 'brokerId' | 'round'>): string {
-  return `cluster/views/broker-${view.brokerId}-round-${view.round}.json`
+  return clusterFiles.view(view)
 }
 
 /** Evidence: what `view` said about a partition (a JSON pointer into the view file). */
