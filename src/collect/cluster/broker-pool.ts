@@ -1,4 +1,10 @@
-import { isKafkaDoctorError, ProtocolError, TimeoutError, UnreachableError } from '../../errors.js'
+import {
+  isKafkaDoctorError,
+  KafkaDoctorError,
+  ProtocolError,
+  TimeoutError,
+  UnreachableError,
+} from '../../errors.js'
 import type { BrokerAddress } from '../../net/address.js'
 import { BrokerConnection, type Reply, type SendOptions } from '../../net/connection.js'
 import { type ApiKey, apiName, type RequestOf } from '../../protocol/generated/apis.js'
@@ -32,26 +38,48 @@ export class BrokerPool {
   }
 
   /**
-   * The connection to an address, opened on first use (TCP connect plus the ApiVersions exchange,
-   * recorded as one ApiVersions request). A failed open is not kept, so a later round may try again.
+   * The connection to an address, opened on first use: TCP connect plus the ApiVersions exchange,
+   * recorded as one ApiVersions record per request sent (two when the broker asks for an older
+   * version), each with the whole set-up time; a failed TCP connect is recorded as `connect`. A failed
+   * open is not kept, so a later round may try again.
    */
   open(address: BrokerAddress, brokerId: number | null): Promise<BrokerConnection> {
     const key = addressKey(address)
     const existing = this.#connections.get(key)
     if (existing) return existing
-    const opening = this.#track(brokerId, key, 'ApiVersions', null, () =>
-      BrokerConnection.open({
+    const opening = this.#open(address, key, brokerId)
+    opening.catch(() => this.#connections.delete(key))
+    this.#connections.set(key, opening)
+    return opening
+  }
+
+  async #open(address: BrokerAddress, key: string, brokerId: number | null): Promise<BrokerConnection> {
+    const startMs = this.elapsedMs()
+    const record = (api: string, version: number | null, outcome: RequestOutcome) =>
+      this.records.push({
+        brokerId,
+        address: key,
+        api,
+        version,
+        startMs: round(startMs),
+        durationMs: round(this.elapsedMs() - startMs),
+        outcome,
+      })
+    try {
+      const connection = await BrokerConnection.open({
         host: address.host,
         port: address.port,
         ...(brokerId !== null ? { nodeId: brokerId } : {}),
         ...(this.#options.clientId !== undefined ? { clientId: this.#options.clientId } : {}),
         connectTimeoutMs: this.#options.timeoutMs,
         requestTimeoutMs: this.#options.timeoutMs,
-      }),
-    )
-    opening.catch(() => this.#connections.delete(key))
-    this.#connections.set(key, opening)
-    return opening
+      })
+      for (const version of connection.apiVersionsSent) record('ApiVersions', version, 'ok')
+      return connection
+    } catch (error) {
+      record(connectFailed(error) ? 'connect' : 'ApiVersions', null, outcomeOf(error))
+      throw error
+    }
   }
 
   /** Sends one request at the highest common version (within `options`), recording it. */
@@ -111,6 +139,14 @@ export class BrokerPool {
 
 export function addressKey(address: BrokerAddress): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`
+}
+
+/** Whether an open failed before a byte was sent (refused, unresolvable, or no TCP connection in time). */
+function connectFailed(error: unknown): boolean {
+  return (
+    error instanceof KafkaDoctorError &&
+    /^(cannot connect|cannot resolve|no connection to)/.test(error.message)
+  )
 }
 
 /** How a failed request ended, for the snapshot. Anything that is not a KafkaDoctorError is a bug. */

@@ -165,8 +165,9 @@ export interface RequestRecord {
   /** Node id of the broker, or null for a bootstrap address not (yet) mapped to one. */
   brokerId: number | null
   address: string
+  /** API name, or `connect` for a TCP connection that failed before any request. */
   api: string
-  /** null for ApiVersions, which the connection negotiates itself. */
+  /** null when unknown (a failed connect or ApiVersions exchange). */
   version: number | null
   /** ms since the collection started. */
   startMs: number
