@@ -5,8 +5,9 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { allNodes, startCluster } from './kafka/cluster/cluster.js'
+import { allNodes } from './kafka/cluster/cluster.js'
 import { isRunning, nodeMarker } from './kafka/cluster/process.js'
+import { startCluster } from './kafka/cluster/start.js'
 import { bootstrapOf, type ClusterState, readState, stateFile } from './kafka/cluster/state.js'
 import { repoRoot } from './kafka/paths.js'
 import { runKafkaTool } from './kafka/run-tool.js'

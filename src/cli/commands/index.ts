@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { clusterCommand } from './cluster.js'
 import { profileCommand } from './profile.js'
+import { proxyCommand } from './proxy.js'
 import { threadsCommand } from './threads.js'
 
 /** A CLI command: registers itself (flags, help, action) on the program and returns its Command. */
@@ -9,4 +10,9 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const commandModules: readonly CommandModule[] = [threadsCommand, profileCommand, clusterCommand]
+export const commandModules: readonly CommandModule[] = [
+  threadsCommand,
+  profileCommand,
+  clusterCommand,
+  proxyCommand,
+]
