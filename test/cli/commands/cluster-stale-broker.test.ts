@@ -2,9 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type KafkaProxy, startProxy } from '../../../src/proxy/proxy.js'
+import { parseRules } from '../../../src/proxy/rules.js'
 import { runCli } from '../../support/cli.js'
 import { jdwpAgentFlag, jdwpPortFromLog, type SuspendedThread, suspendThread } from '../../support/jdwp.js'
-import { type KafkaCluster, startCluster } from '../../support/kafka.js'
+import { type KafkaCluster, sharedCluster, startCluster } from '../../support/kafka.js'
 import { parseTopicsDescribe } from '../../support/tool-output.js'
 
 /**
@@ -55,38 +57,8 @@ let cluster: KafkaCluster
 let suspended: SuspendedThread | undefined
 let original: { leader: number; replicas: number[] } = { leader: -1, replicas: [] }
 let reordered: number[] = []
+let moved = -1
 const previousJvmOpts = process.env.KAFKA_DOCTOR_BROKER_JVM_OPTS
-
-beforeAll(async () => {
-  // The rig's broker flags (scripts/kafka/jvm.ts) plus a JDWP agent on an ephemeral port.
-  process.env.KAFKA_DOCTOR_BROKER_JVM_OPTS = [
-    '-Xms64m',
-    '-Xmx384m',
-    '-XX:+UseSerialGC',
-    '-XX:TieredStopAtLevel=1',
-    '-XX:ReservedCodeCacheSize=64m',
-    '-XX:MaxMetaspaceSize=160m',
-    '-Xss512k',
-    '-XX:+ExitOnOutOfMemoryError',
-    '-Djava.awt.headless=true',
-    jdwpAgentFlag,
-  ].join(' ')
-  try {
-    cluster = await startCluster({ brokers: 3 })
-  } finally {
-    if (previousJvmOpts === undefined) delete process.env.KAFKA_DOCTOR_BROKER_JVM_OPTS
-    else process.env.KAFKA_DOCTOR_BROKER_JVM_OPTS = previousJvmOpts
-  }
-  await cluster.createTopic('orders', {
-    partitions: 3,
-    replicationFactor: 3,
-    configs: { 'min.insync.replicas': '2' },
-  })
-})
-afterAll(async () => {
-  await suspended?.resume().catch(() => {})
-  await cluster?.stop()
-})
 
 async function tool(
   name: 'kafka-topics' | 'kafka-reassign-partitions' | 'kafka-leader-election',
@@ -100,13 +72,46 @@ async function tool(
 }
 
 describe('kafka-doctor cluster finds a real broker serving stale metadata', () => {
+  beforeAll(async () => {
+    // The rig's broker flags (scripts/kafka/jvm.ts) plus a JDWP agent on an ephemeral port.
+    process.env.KAFKA_DOCTOR_BROKER_JVM_OPTS = [
+      '-Xms64m',
+      '-Xmx384m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-XX:ReservedCodeCacheSize=64m',
+      '-XX:MaxMetaspaceSize=160m',
+      '-Xss512k',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-Djava.awt.headless=true',
+      jdwpAgentFlag,
+    ].join(' ')
+    try {
+      cluster = await startCluster({ brokers: 3 })
+    } finally {
+      if (previousJvmOpts === undefined) delete process.env.KAFKA_DOCTOR_BROKER_JVM_OPTS
+      else process.env.KAFKA_DOCTOR_BROKER_JVM_OPTS = previousJvmOpts
+    }
+    await cluster.createTopic('orders', {
+      partitions: 3,
+      replicationFactor: 3,
+      configs: { 'min.insync.replicas': '2' },
+    })
+  })
+  afterAll(async () => {
+    await suspended?.resume().catch(() => {})
+    await cluster?.stop()
+  })
+
   it('broker 3 stops applying metadata; leadership moves and a topic appears without it', async () => {
     const before = parseTopicsDescribe(await tool('kafka-topics', ['--describe', '--topic', 'orders']))
-    const orders0 = before.find((p) => p.partition === 0)
-    if (!orders0) throw new Error('no orders-0')
-    original = { leader: orders0.leader, replicas: orders0.replicas }
+    // A partition broker 3 does not lead: the broker made stale stays a follower throughout.
+    const chosen = before.find((p) => p.leader !== 3)
+    if (!chosen) throw new Error('broker 3 leads every partition')
+    moved = chosen.partition
+    original = { leader: chosen.leader, replicas: chosen.replicas }
     expect(original.leader).toBe(original.replicas[0])
-    // The new preferred leader: another replica than the current leader and the broker made stale.
+    // The new preferred leader: the replica that is neither the current leader nor broker 3.
     const next = original.replicas.find((r) => r !== original.leader && r !== 3) ?? -1
     reordered = [next, ...original.replicas.filter((r) => r !== next)]
 
@@ -118,7 +123,10 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
     const plan = join(dir, 'reorder.json')
     writeFileSync(
       plan,
-      JSON.stringify({ version: 1, partitions: [{ topic: 'orders', partition: 0, replicas: [2, 1, 3] }] }),
+      JSON.stringify({
+        version: 1,
+        partitions: [{ topic: 'orders', partition: moved, replicas: reordered }],
+      }),
     )
     await tool('kafka-reassign-partitions', ['--reassignment-json-file', plan, '--execute'])
     await tool('kafka-leader-election', [
@@ -127,7 +135,7 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
       '--topic',
       'orders',
       '--partition',
-      '0',
+      String(moved),
     ])
     // Not cluster.createTopic: it waits until every broker knows the topic, which broker 3 never will.
     await tool('kafka-topics', [
@@ -141,7 +149,7 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
     ])
     await cluster.waitForMetadata(
       (m) =>
-        m.topics.find((t) => t.name === 'orders')?.partitions.find((p) => p.partition === 0)?.leader ===
+        m.topics.find((t) => t.name === 'orders')?.partitions.find((p) => p.partition === moved)?.leader ===
           reordered[0] &&
         m.topics.some((t) => t.name === 'fresh' && t.partitions.every((p) => p.leader >= 0)),
       { brokerId: 1 },
@@ -165,7 +173,7 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
     expect(report.divergence.partitions).toHaveLength(1)
     expect(orders0).toMatchObject({
       topic: 'orders',
-      partition: 0,
+      partition: moved,
       rule: 'highest-epoch',
       agreed: { leader: reordered[0], replicas: reordered },
       agreeing: [1, 2],
@@ -181,8 +189,8 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
     })
     expect(stale?.value.leaderEpoch).toBeLessThan(orders0?.agreed.leaderEpoch ?? 0)
     // The value kafka-doctor reports as the cluster's is what Kafka's own tool reports.
-    const reference = describedNow.find((p) => p.partition === 0)
-    expect(report.partitions.find((p) => p.topic === 'orders' && p.partition === 0)).toMatchObject({
+    const reference = describedNow.find((p) => p.partition === moved)
+    expect(report.partitions.find((p) => p.topic === 'orders' && p.partition === moved)).toMatchObject({
       leader: reference?.leader,
       replicas: reference?.replicas,
       divergent: true,
@@ -193,7 +201,7 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
     const critical = report.findings.filter((f) => f.severity === 'critical').map((f) => [f.id, f.subject])
     expect(critical).toEqual(
       expect.arrayContaining([
-        ['cluster.metadata-divergence', { topic: 'orders', partition: 0, broker: 3 }],
+        ['cluster.metadata-divergence', { topic: 'orders', partition: moved, broker: 3 }],
         ['cluster.topic-missing-on-broker', { topic: 'fresh', broker: 3 }],
       ]),
     )
@@ -206,7 +214,7 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
     suspended = undefined
     await cluster.waitForMetadata(
       (m) =>
-        m.topics.find((t) => t.name === 'orders')?.partitions.find((p) => p.partition === 0)?.leader ===
+        m.topics.find((t) => t.name === 'orders')?.partitions.find((p) => p.partition === moved)?.leader ===
           reordered[0] && m.topics.some((t) => t.name === 'fresh'),
       { brokerId: 3, timeoutMs: 30_000 },
     )
@@ -219,9 +227,57 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
   })
 })
 
-describe('kafka-doctor cluster against the fault-injection proxy', () => {
-  // TODO(proxy): src/proxy (branch `proxy`) serves an older Metadata answer from a chosen broker; it has
-  // not landed on main yet. When it has: put the proxy in front of broker 3 with a recorded stale
-  // Metadata answer, run `cluster` through it, and expect broker 3 named stale as above.
-  it.skip('a proxy-served stale Metadata answer is named as divergence (waiting for src/proxy on main)', () => {})
+describe('kafka-doctor cluster through the fault-injection proxy', () => {
+  let shared: KafkaCluster
+  let proxy: KafkaProxy | undefined
+  const topic = `cluster-proxy-${process.pid}`
+
+  beforeAll(async () => {
+    shared = await sharedCluster()
+    await shared.createTopic(topic, { partitions: 2, replicationFactor: 3 })
+  })
+  afterAll(async () => {
+    await proxy?.stop()
+  })
+
+  it('one broker’s listener answers Metadata naming another leader: that broker is the odd one out', async () => {
+    const real = (await shared.metadata({ topics: [topic] })).topics[0]?.partitions.find(
+      (p) => p.partition === 1,
+    )
+    if (!real) throw new Error(`no ${topic}-1`)
+    const [liar, other] = shared.brokers.map((b) => b.id).filter((id) => id !== real.leader) as [
+      number,
+      number,
+    ]
+    proxy = await startProxy({
+      bootstrapServers: shared.brokers,
+      rules: parseRules(
+        [{ id: 'stale', type: 'stale-metadata', topic, partitions: [1], leader: other, brokers: [liar] }],
+        'test',
+      ),
+    })
+    const run = await runCli(['cluster', '--bootstrap-server', proxy.bootstrap, '--topic', topic, '--json'])
+    expect(run.code).toBe(2)
+    const report = JSON.parse(run.stdout) as JsonReport
+    expect(report.divergence.rounds).toBe(2)
+    expect(report.divergence.partitions).toHaveLength(1)
+    const [divergent] = report.divergence.partitions
+    expect(divergent).toMatchObject({
+      topic,
+      partition: 1,
+      rule: 'majority',
+      agreed: { leader: real.leader },
+    })
+    expect(divergent?.agreeing).toEqual(shared.brokers.map((b) => b.id).filter((id) => id !== liar))
+    expect(
+      divergent?.dissenters.map((d) => [d.broker, d.value.leader, d.differs, d.reason, d.persistent]),
+    ).toEqual([[liar, other, ['leader'], 'minority', true]])
+    expect(report.findings.map((f) => [f.id, f.severity, f.subject])).toContainEqual([
+      'cluster.metadata-divergence',
+      'critical',
+      { topic, partition: 1, broker: liar },
+    ])
+    // The proxy counted its rewrites: one per Metadata answer from the lying listener (two rounds).
+    expect(proxy.counters.snapshot().rules.stale).toBe(2)
+  })
 })
