@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { analyzeCommand } from './analyze.js'
+import { clusterCommand } from './cluster.js'
 import { diagnoseCommand } from './diagnose.js'
 import { profileCommand } from './profile.js'
 import { proxyCommand } from './proxy.js'
@@ -14,6 +15,7 @@ export interface CommandModule {
 export const commandModules: readonly CommandModule[] = [
   threadsCommand,
   profileCommand,
+  clusterCommand,
   diagnoseCommand,
   analyzeCommand,
   proxyCommand,
