@@ -59,17 +59,21 @@ export function negativeLagFindings(snapshot: LagSnapshot): Finding[] {
     }
   }
   const findings: Finding[] = []
+  // One finding per group and partition: the partition's evidence is shared, but the commit's
+  // leader epoch (and so the explanation) belongs to each group.
   for (const [key, list] of commits) {
     const ends = first.get(key)
     if (!ends) continue
-    findings.push(
-      explainNegative({
-        ends,
-        reread: again.get(key),
-        investigation: investigations.get(key),
-        commits: list,
-      }),
-    )
+    for (const commit of list) {
+      findings.push(
+        explainNegative({
+          ends,
+          reread: again.get(key),
+          investigation: investigations.get(key),
+          commits: [commit],
+        }),
+      )
+    }
   }
   return findings
 }
