@@ -43,6 +43,8 @@ export class BrokerPool {
   readonly #client: ClusterClient
   readonly #connections = new Map<number, Promise<BrokerConnection>>()
   readonly #unreachable = new Map<string, UnreachableBroker>()
+  /** Brokers that failed since the last `forgetFailures()`: later requests to them fail at once. */
+  readonly #failed = new Map<number, unknown>()
   readonly #stats: RequestStats = { total: 0, byApi: {}, byBroker: {}, connections: 1 }
 
   private constructor(options: BrokerPoolOptions, client: ClusterClient) {
@@ -86,6 +88,16 @@ export class BrokerPool {
     return [...this.#unreachable.values()]
   }
 
+  /**
+   * Starts a new round (a snapshot): brokers that failed before get another chance. Within a round a
+   * broker that timed out or refused is not waited for again, so one dead broker costs one timeout
+   * per round, not one per request.
+   */
+  forgetFailures(): void {
+    this.#failed.clear()
+    this.#unreachable.clear()
+  }
+
   /** Metadata for `topics` (null: all) from the bootstrap broker; also refreshes the broker list. */
   async metadata(topics: readonly string[] | null): Promise<MetadataResponse> {
     this.#count('bootstrap', 'Metadata')
@@ -121,11 +133,14 @@ export class BrokerPool {
 
   /** The connection to a broker, opened on first use and reopened if the broker closed it. */
   async connectionTo(nodeId: number): Promise<BrokerConnection> {
+    if (this.#failed.has(nodeId)) throw this.#failed.get(nodeId)
     const existing = this.#connections.get(nodeId)
     if (existing) {
-      const connection = await existing.catch(() => undefined)
-      if (connection && !connection.closed) return connection
-      this.#connections.delete(nodeId)
+      // Callers that arrive while a connection is opening share its outcome, failure included.
+      const connection = await existing
+      if (!connection.closed) return connection
+      if (this.#connections.get(nodeId) === existing) this.#connections.delete(nodeId)
+      return this.connectionTo(nodeId)
     }
     const broker = this.#client.brokers.get(nodeId)
     if (!broker) throw new UnreachableError(`broker ${nodeId} is not in the cluster metadata`)
@@ -182,6 +197,7 @@ export class BrokerPool {
     ) {
       if (!this.#unreachable.has(address))
         this.#unreachable.set(address, { nodeId, address, error: error.message })
+      if (!this.#failed.has(nodeId)) this.#failed.set(nodeId, error)
     }
     return error
   }

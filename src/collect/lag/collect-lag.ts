@@ -106,6 +106,7 @@ async function takeSnapshot(
   onProgress: (message: string) => void,
 ): Promise<LagSnapshot> {
   const started = Date.now()
+  pool.forgetFailures()
   const before = pool.stats
   const warnings: string[] = []
   const allGroups = target.allGroups ?? false
@@ -146,12 +147,21 @@ async function takeSnapshot(
   } else {
     onProgress(`finding the coordinators of ${named.length} group(s)`)
     for (const group of named) groups.set(group, evidence(group, 'unknown'))
-    const answers = await askAnyBroker(pool, (broker) => findCoordinators(pool, named, broker))
-    for (const [group, answer] of answers) {
-      const e = groups.get(group)
-      if (!e) continue
-      e.coordinator = answer.nodeId
-      e.coordinatorError = answer.error
+    // COORDINATOR_NOT_AVAILABLE / _LOAD_IN_PROGRESS are passing states (e.g. __consumer_offsets being
+    // created or moved): ask again a few times, briefly, for the groups that got them.
+    let pending = named
+    for (let attempt = 0; attempt < 4 && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
+      const answers = await askAnyBroker(pool, (broker) => findCoordinators(pool, pending, broker))
+      for (const [group, answer] of answers) {
+        const e = groups.get(group)
+        if (!e) continue
+        e.coordinator = answer.nodeId
+        e.coordinatorError = answer.error
+      }
+      pending = pending.filter((g) =>
+        /^COORDINATOR_(NOT_AVAILABLE|LOAD_IN_PROGRESS)/.test(groups.get(g)?.coordinatorError ?? ''),
+      )
     }
   }
 
