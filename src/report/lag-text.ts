@@ -41,7 +41,13 @@ export function renderLagText(report: LagReport, options: LagTextOptions = {}): 
   if (watching) {
     lines.push(`${report.samples} samples over ${formatDuration(report.windowMs)}`, '')
   }
-  lines.push(rows.length > 0 ? formatTable(headers, rows) : 'no consumer groups')
+  lines.push(
+    rows.length > 0
+      ? formatTable(headers, rows)
+      : report.groups.length > 0
+        ? 'no partitions to show'
+        : 'no consumer groups',
+  )
   if (report.groups.length > 0) {
     lines.push(
       '',

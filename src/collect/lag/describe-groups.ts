@@ -79,7 +79,8 @@ async function describeClassic(
     for (const g of reply.body.groups) {
       const consumerProtocol = g.protocolType === 'consumer'
       result.set(g.groupId, {
-        type: g.errorCode === GROUP_ID_NOT_FOUND ? 'unknown' : 'classic',
+        // A group the coordinator does not know comes back as Dead (or GROUP_ID_NOT_FOUND on 4.x).
+        type: g.errorCode === GROUP_ID_NOT_FOUND || g.groupState === 'Dead' ? 'unknown' : 'classic',
         protocolType: g.protocolType,
         state: g.groupState || null,
         assignor: g.protocolData || null,
