@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { analyzeCommand } from './analyze.js'
 import { clusterCommand } from './cluster.js'
 import { diagnoseCommand } from './diagnose.js'
+import { lagCommand } from './lag.js'
 import { profileCommand } from './profile.js'
 import { proxyCommand } from './proxy.js'
 import { threadsCommand } from './threads.js'
@@ -15,6 +16,7 @@ export interface CommandModule {
 export const commandModules: readonly CommandModule[] = [
   threadsCommand,
   profileCommand,
+  lagCommand,
   clusterCommand,
   diagnoseCommand,
   analyzeCommand,
