@@ -64,10 +64,14 @@ export class BundleWriter {
 
   /** Appends one JSON value as a line (lag samples arrive one snapshot at a time). */
   async appendJsonLine(relative: string, value: unknown): Promise<string> {
+    return this.appendText(relative, `${toJson(value, { indent: 0 })}\n`)
+  }
+
+  async appendText(relative: string, text: string): Promise<string> {
     const target = this.path(relative)
     await guard(relative, async () => {
       await mkdir(dirname(target), { recursive: true })
-      await appendFile(target, `${toJson(value, { indent: 0 })}\n`)
+      await appendFile(target, text)
     })
     this.#written.add(relative)
     return relative

@@ -1,5 +1,10 @@
+import type { ClusterSnapshot } from '../cluster/snapshot.js'
+import type { LagSample } from '../lag/lag-samples.js'
+import type { LagSnapshot } from '../lag/lag-snapshot.js'
 import type { ProfileResult } from '../profile/profile-result.js'
 import type { ThreadsResult } from '../threads/threads-result.js'
+import type { ClusterPhase } from './bundle-files.js'
+import type { LeaderOffsets } from './leader-offsets.js'
 import type { BundleManifest, SourceName, SourceStatus } from './manifest.js'
 
 /**
@@ -25,6 +30,14 @@ export interface Bundle {
   availability: Record<SourceName, SourceAvailability>
   threads?: ThreadsResult
   profile?: ProfileResult
+  /** The cluster as every broker saw it, at the start and at the end of the run (either may be missing). */
+  cluster?: Partial<Record<ClusterPhase, ClusterLook>>
+  lag?: { snapshots: LagSnapshot[]; samples: LagSample[] }
   /** Problems met while reading (a missing file), one line each. */
   warnings: string[]
+}
+
+export interface ClusterLook {
+  snapshot: ClusterSnapshot
+  leaderOffsets?: LeaderOffsets
 }

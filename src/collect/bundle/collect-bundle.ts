@@ -1,8 +1,14 @@
 import { hostname, platform, release } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ClassifyThresholds } from '../../analyse/threads/classify.js'
+import { parseBootstrapServers } from '../../net/address.js'
+import { readClientConfig } from '../../net/client-config.js'
 import { toolVersion } from '../../version.js'
+import type { ClusterPhase } from './bundle-files.js'
 import { BundleWriter } from './bundle-writer.js'
+import { collectClusterPhase } from './cluster-source.js'
 import { collectJvmSources } from './jvm-sources.js'
+import { collectLagSource, lagInterval } from './lag-source.js'
 import {
   type BundleManifest,
   bundleSchema,
@@ -10,6 +16,7 @@ import {
   type SourceName,
   skippedSource,
 } from './manifest.js'
+import { errorOf, runSource } from './source-run.js'
 
 /**
  * `kafka-doctor diagnose`'s collection: every source that applies runs at the same time over the
@@ -51,6 +58,8 @@ export interface CollectedBundle {
 }
 
 export async function collectBundle(options: CollectBundleOptions): Promise<CollectedBundle> {
+  // A --command-config kafka-doctor cannot honour (TLS, SASL for now) stops the run before anything.
+  const clientId = await clientIdOf(options)
   const writer = await BundleWriter.create(options.out)
   const start = new Date()
   const progress = options.onProgress ?? (() => {})
@@ -74,7 +83,36 @@ export async function collectBundle(options: CollectBundleOptions): Promise<Coll
     sources.profile = result.profile
   }
 
-  await Promise.all([jvm()])
+  const cluster = async () => {
+    if (!options.bootstrap) return
+    sources.cluster = await clusterSource(writer, options, clientId, progress)
+  }
+
+  const lag = async () => {
+    if (!options.bootstrap) return
+    const bootstrap = parseBootstrapServers(options.bootstrap)
+    const intervalMs = lagInterval(options.durationMs)
+    sources.lag = await runSource(
+      'the lag collector every interval (ListGroups/FindCoordinator, OffsetFetch, DescribeGroups, then ListOffsets from each leader; replicas asked when a commit is above the HW), as `kafka-doctor lag --watch`',
+      { groups: options.groups, topics: options.topics, intervalMs, durationMs: options.durationMs },
+      () =>
+        collectLagSource(writer, {
+          bootstrap,
+          groups: options.groups,
+          topics: options.topics,
+          durationMs: options.durationMs,
+          intervalMs,
+          timeoutMs: options.timeoutMs,
+          ...(clientId ? { clientId } : {}),
+          onProgress: progress,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+    )
+  }
+
+  // All at once: the cluster looked at when the run starts and when it ends, lag sampled in between,
+  // the JVM sampled and profiled meanwhile.
+  await Promise.all([jvm(), lag(), cluster()])
 
   const noCluster = 'no --bootstrap-server given'
   const manifest: BundleManifest = {
@@ -114,4 +152,64 @@ export async function collectBundle(options: CollectBundleOptions): Promise<Coll
   }
   await writer.writeManifest(manifest)
   return { dir: writer.dir, manifest, writer }
+}
+
+/** The client id kafka-doctor uses against the cluster: `client.id` of --command-config, else its own. */
+async function clientIdOf(options: CollectBundleOptions): Promise<string | undefined> {
+  if (!options.commandConfig) return undefined
+  const config = await readClientConfig(options.commandConfig)
+  return config.clientId
+}
+
+/** Every broker's own view at the start, and again at the end of the run. */
+async function clusterSource(
+  writer: BundleWriter,
+  options: CollectBundleOptions,
+  clientId: string | undefined,
+  progress: (m: string) => void,
+): Promise<SourceEntry> {
+  const started = Date.now()
+  const phases: ClusterPhase[] = ['start', 'end']
+  return runSource(
+    'Metadata asked of every broker directly (and again after a pause when they disagree), DescribeQuorum, DescribeCluster, DescribeConfigs min.insync.replicas; ListOffsets from every broker a disputed partition\'s views name as leader — at the start and at the end of the run',
+    { topics: options.topics, timeoutMs: options.timeoutMs },
+    async () => {
+      const bootstrap = parseBootstrapServers(options.bootstrap ?? '')
+      const files: string[] = []
+      const failures: string[] = []
+      const warnings: string[] = []
+      for (const phase of phases) {
+        if (phase === 'end') {
+          const wait = started + options.durationMs - Date.now()
+          if (wait > 0)
+            await sleep(wait, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined)
+        }
+        try {
+          const result = await collectClusterPhase(writer, phase, {
+            bootstrap,
+            topics: options.topics,
+            timeoutMs: options.timeoutMs,
+            ...(clientId ? { clientId } : {}),
+            onProgress: (m) => progress(`cluster (${phase}): ${m}`),
+          })
+          files.push(...result.files)
+          for (const w of result.snapshot.warnings) warnings.push(`${phase}: ${w}`)
+          const down = result.snapshot.views.filter((v) => v.outcome !== 'ok')
+          if (down.length > 0)
+            failures.push(`${phase}: broker ${[...new Set(down.map((v) => v.brokerId))].join(', ')} did not answer`)
+        } catch (error) {
+          // One look failing leaves the other; both failing is the source failing.
+          failures.push(`${phase}: ${errorOf(error).message}`)
+          if (files.length === 0 && phase === 'end') throw error
+        }
+      }
+      return {
+        status: failures.length === 0 ? 'collected' : 'partial',
+        files,
+        options: { phases },
+        warnings,
+        ...(failures.length > 0 ? { reason: failures.join('; ') } : {}),
+      }
+    },
+  )
 }

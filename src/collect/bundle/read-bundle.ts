@@ -4,7 +4,10 @@ import { BadInputError, NotFoundError } from '../../errors.js'
 import type { ProfileResult } from '../profile/profile-result.js'
 import type { ThreadsResult } from '../threads/threads-result.js'
 import type { Bundle, SourceAvailability } from './bundle.js'
-import { bundleFiles } from './bundle-files.js'
+import { parseLagSamples } from '../lag/lag-samples.js'
+import { bundleFiles, clusterPhases } from './bundle-files.js'
+import { readClusterPhase } from './cluster-source.js'
+import { parseLagSnapshots } from './lag-snapshot-schema.js'
 import { profileSchema, threadsSchema } from './jvm-schemas.js'
 import { type BundleManifest, type SourceName, sourceNames } from './manifest.js'
 import { parseManifest } from './manifest-schema.js'
@@ -83,8 +86,8 @@ export class SourceReader {
     }
   }
 
-  async json(name: SourceName, file: string): Promise<unknown> {
-    const text = await this.text(name, file)
+  async json(name: SourceName, file: string, { required = true } = {}): Promise<unknown> {
+    const text = await this.text(name, file, { required })
     return text === undefined ? undefined : parseJsonText(text, file)
   }
 
@@ -120,8 +123,38 @@ const loaders: Record<SourceName, Loader> = {
       'a kafka-doctor/profile@1 result',
     )
   },
-  async cluster() {},
-  async lag() {},
+  async cluster(reader) {
+    if (!reader.wants('cluster')) return
+    const looks: NonNullable<Bundle['cluster']> = {}
+    for (const phase of clusterPhases) {
+      const prefix = `${bundleFiles.clusterDir(phase)}/`
+      if (!reader.bundle.manifest.sources.cluster.files.some((f) => f.startsWith(prefix))) continue
+      const look = await readClusterPhase(phase, (file, required = true) =>
+        reader.json('cluster', file, { required }),
+      )
+      if (look) looks[phase] = look
+    }
+    if (looks.start || looks.end) {
+      reader.bundle.cluster = looks
+      if (reader.bundle.availability.cluster.status === 'missing')
+        reader.bundle.availability.cluster = { status: 'partial', usable: true, reason: 'some cluster files are missing' }
+    } else if (reader.bundle.availability.cluster.usable) {
+      reader.missing('cluster', 'no cluster snapshot in the bundle')
+    }
+  },
+  async lag(reader) {
+    if (!reader.wants('lag')) return
+    const snapshotsText = await reader.text('lag', bundleFiles.lagSnapshots)
+    if (snapshotsText === undefined) return
+    const snapshots = parseLagSnapshots(snapshotsText, bundleFiles.lagSnapshots)
+    const samplesText = await reader.text('lag', bundleFiles.lagSamples, { required: false })
+    const samples = samplesText === undefined ? [] : parseLagSamples(samplesText, bundleFiles.lagSamples)
+    if (snapshots.length === 0) {
+      reader.missing('lag', `${bundleFiles.lagSnapshots} holds no snapshot`)
+      return
+    }
+    reader.bundle.lag = { snapshots, samples }
+  },
   async capture() {},
 }
 
