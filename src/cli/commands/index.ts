@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { pcapCommand } from './pcap.js'
 import { profileCommand } from './profile.js'
 import { threadsCommand } from './threads.js'
 
@@ -8,4 +9,4 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const commandModules: readonly CommandModule[] = [threadsCommand, profileCommand]
+export const commandModules: readonly CommandModule[] = [threadsCommand, profileCommand, pcapCommand]
