@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { captureCommand } from './capture.js'
 import { pcapCommand } from './pcap.js'
 import { profileCommand } from './profile.js'
 import { threadsCommand } from './threads.js'
@@ -9,4 +10,9 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `--help` lists them. */
-export const commandModules: readonly CommandModule[] = [threadsCommand, profileCommand, pcapCommand]
+export const commandModules: readonly CommandModule[] = [
+  threadsCommand,
+  profileCommand,
+  pcapCommand,
+  captureCommand,
+]
