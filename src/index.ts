@@ -32,6 +32,12 @@ export * from './errors.js'
 export * from './outcome.js'
 // Packet captures
 export * from './pcap/index.js'
+// Fault-injection proxy (kafka-doctor proxy)
+export type { ChangeEntry } from './proxy/change-log.js'
+export { type ListedRule, ProxyControl } from './proxy/control-client.js'
+export type { CountersSnapshot, PartitionCount } from './proxy/counters.js'
+export { type KafkaProxy, type ListenerInfo, type ProxyOptions, startProxy } from './proxy/proxy.js'
+export { type ParsedRule, parseRules, type Rule, type RuleInput, ruleSchema } from './proxy/rules.js'
 export { renderFlameGraphHtml } from './report/flame-graph-html.js'
 export { writeProfileFiles } from './report/profile-files.js'
 export { toSpeedscope } from './report/speedscope.js'

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { captureCommand } from './capture.js'
 import { pcapCommand } from './pcap.js'
 import { profileCommand } from './profile.js'
+import { proxyCommand } from './proxy.js'
 import { threadsCommand } from './threads.js'
 
 /** A CLI command: registers itself (flags, help, action) on the program and returns its Command. */
@@ -15,4 +16,5 @@ export const commandModules: readonly CommandModule[] = [
   profileCommand,
   pcapCommand,
   captureCommand,
+  proxyCommand,
 ]
