@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { lookup } from 'node:dns/promises'
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { basename, extname, join } from 'node:path'
 import {
@@ -101,7 +102,7 @@ export async function captureTraffic(options: CaptureTrafficOptions): Promise<Ca
   const ports = [...(options.ports ?? []), ...(discovered?.portsOnly ?? [])]
   const filter = buildBpfFilter({ brokers, ports })
   const interfaceName = options.interfaceName ?? 'any'
-  await mkdir(options.outDir, { recursive: true })
+  await prepareOutDir(options.outDir)
   const fileName = options.fileName ?? (tool.name === 'tcpdump' ? 'kafka.pcap' : 'kafka.pcapng')
   const file = join(options.outDir, fileName)
   await removeOldFiles(options.outDir, fileName)
@@ -155,6 +156,21 @@ export async function captureTraffic(options: CaptureTrafficOptions): Promise<Ca
     `${JSON.stringify({ ...result, files: files.map((f) => basename(f)) }, null, 2)}\n`,
   )
   return result
+}
+
+async function prepareOutDir(outDir: string): Promise<void> {
+  try {
+    await mkdir(outDir, { recursive: true })
+    await access(outDir, constants.W_OK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+      throw new PermissionError(`cannot write to ${outDir}`, {
+        hint: 'choose an --out folder you can write to',
+        cause: error,
+      })
+    throw new CollectError(`cannot create ${outDir}: ${code ?? error}`, { cause: error })
+  }
 }
 
 /** Broker addresses from a Metadata answer, host names resolved to IPs (the bootstrap ones too). */
@@ -239,8 +255,15 @@ async function waitUntilCapturing(
         }),
       )
     }, startTimeoutMs)
+    // dumpcap says "Capturing on" before it finds out it may not: a capture counts as started when
+    // the tool is still running a moment after saying so.
+    let confirming = false
     const poll = setInterval(() => {
-      if (ready.test(stderr.text)) finish()
+      if (confirming || !ready.test(stderr.text)) return
+      confirming = true
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) finish()
+      }, 300)
     }, 20)
     child.once('error', (error) =>
       finish(new CollectError(`cannot run ${tool.path}: ${error.message}`, { cause: error })),
@@ -259,7 +282,12 @@ export function startFailure(
   file: string,
   interfaceName: string,
 ): KafkaDoctorError {
-  const said = stderr.trim().split('\n').slice(-2).join(' | ')
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !/^(listening on|Capturing on)/.test(l))
+  const telling = lines.find((l) => /permission|denied|not permitted|No such device|syntax error/i.test(l))
+  const said = telling ?? lines.slice(-2).join(' | ')
   if (/permission to capture|Operation not permitted|not permitted|cap_net_raw/i.test(stderr))
     return new PermissionError(`${tool.name} may not capture on ${interfaceName}: ${said}`, {
       hint: permissionHint(tool),
