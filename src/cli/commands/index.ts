@@ -1,8 +1,10 @@
 import type { Command } from 'commander'
 import { analyzeCommand } from './analyze.js'
+import { captureCommand } from './capture.js'
 import { clusterCommand } from './cluster.js'
 import { diagnoseCommand } from './diagnose.js'
 import { lagCommand } from './lag.js'
+import { pcapCommand } from './pcap.js'
 import { profileCommand } from './profile.js'
 import { proxyCommand } from './proxy.js'
 import { threadsCommand } from './threads.js'
@@ -18,6 +20,8 @@ export const commandModules: readonly CommandModule[] = [
   profileCommand,
   lagCommand,
   clusterCommand,
+  pcapCommand,
+  captureCommand,
   diagnoseCommand,
   analyzeCommand,
   proxyCommand,
