@@ -501,10 +501,11 @@ function remedyValues(
 
 /** A topic's partition count and replication factor, when the evidence holds them. */
 export function topicLayout(
-  _evidence: Evidence,
-  _topic: string,
+  evidence: Evidence,
+  topic: string,
 ): { partitions: number; replicationFactor: number } | undefined {
-  return undefined
+  const t = evidence.cluster?.latest.analysis.topics.find((each) => each.name === topic)
+  return t ? { partitions: t.partitions, replicationFactor: t.replicationFactor } : undefined
 }
 
 /** Severity of a finding list's worst issue, for callers that need it without a full diagnosis. */

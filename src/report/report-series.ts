@@ -47,7 +47,70 @@ export interface ReportSeries {
 }
 
 export function reportSeries(bundle: Bundle): ReportSeries {
-  return { lag: [], traffic: null, cpu: cpuSeries(bundle) }
+  return { lag: lagSeries(bundle), traffic: trafficSeries(bundle), cpu: cpuSeries(bundle) }
+}
+
+/** Lag per group × partition from the samples (target groups first, then by name). */
+function lagSeries(bundle: Bundle): LagSeries[] {
+  const byKey = new Map<string, LagSeries>()
+  for (const s of bundle.lag?.samples ?? []) {
+    const key = `${s.group}\u0000${s.topic}\u0000${s.partition}`
+    let series = byKey.get(key)
+    if (!series) {
+      series = { group: s.group, topic: s.topic, partition: s.partition, points: [] }
+      byKey.set(key, series)
+    }
+    series.points.push({
+      t: s.t,
+      committed: num(s.committed),
+      highWatermark: num(s.highWatermark),
+      lastStableOffset: num(s.lastStableOffset),
+      lag: s.committed !== null && s.highWatermark !== null ? num(s.highWatermark - s.committed) : null,
+    })
+  }
+  const targets = new Set(bundle.manifest.target.groups)
+  return [...byKey.values()]
+    .map((series) => ({ ...series, points: series.points.sort((a, b) => a.t - b.t) }))
+    .sort(
+      (a, b) =>
+        Number(targets.has(b.group)) - Number(targets.has(a.group)) ||
+        a.group.localeCompare(b.group) ||
+        a.topic.localeCompare(b.topic) ||
+        a.partition - b.partition,
+    )
+}
+
+/** Requests and errors per second per bucket of the capture's timeline, on the wall clock. */
+function trafficSeries(bundle: Bundle): TrafficSeries | null {
+  const report = bundle.traffic
+  if (!report?.start) return null
+  const start = Date.parse(report.start)
+  const width = report.timeline.bucketS
+  return {
+    bucketMs: width * 1000,
+    points: report.timeline.buckets.map((b) => ({
+      t: start + b.t * 1000,
+      requestsPerS: round2(b.requests / width),
+      errorsPerS: round2(b.errors / width),
+      byApi: Object.fromEntries(
+        Object.entries(b.byApi).map(([api, c]) => [
+          api,
+          { requestsPerS: round2(c.requests / width), errorsPerS: round2(c.errors / width) },
+        ]),
+      ),
+    })),
+  }
+}
+
+function num(value: bigint | null): number | string | null {
+  if (value === null) return null
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString()
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100
 }
 
 function cpuSeries(bundle: Bundle): CpuPoint[] {

@@ -1,9 +1,19 @@
 import type { Bundle } from '../../collect/bundle/bundle.js'
+import { bundleFiles, type ClusterPhase, clusterPhases } from '../../collect/bundle/bundle-files.js'
+import type { LeaderOffsets } from '../../collect/bundle/leader-offsets.js'
 import type { SourceName } from '../../collect/bundle/manifest.js'
+import type { ClusterSnapshot } from '../../collect/cluster/snapshot.js'
+import type { LagSample } from '../../collect/lag/lag-samples.js'
+import type { LagSnapshot } from '../../collect/lag/lag-snapshot.js'
 import type { ProfileResult } from '../../collect/profile/profile-result.js'
 import type { HotThread, ThreadsResult } from '../../collect/threads/threads-result.js'
-import type { Finding } from '../finding.js'
+import { analyseCluster } from '../cluster/analyse-cluster.js'
+import type { ClusterAnalysis } from '../cluster/types.js'
+import type { EvidenceRef, Finding } from '../finding.js'
+import { analyseLag, type LagReport } from '../lag/analyse-lag.js'
 import type { ThreadKind } from '../threads/classify.js'
+import type { TrafficReport } from '../traffic/traffic-report.js'
+import { trafficFindings } from '../traffic/traffic-rules.js'
 
 /**
  * What the rules read: the bundle, and each source's own analysis run once (the cluster health and
@@ -14,6 +24,10 @@ export interface Evidence {
   bundle: Bundle
   threads?: ThreadsEvidence
   profile?: ProfileResult
+  /** The cluster analysed as `kafka-doctor cluster` would, at each look (start, end). */
+  cluster?: ClusterEvidence
+  lag?: LagEvidence
+  traffic?: TrafficEvidence
   /** Every finding the sources' own analyses made, in the order they made them. */
   sourceFindings: Finding[]
 }
@@ -28,11 +42,121 @@ export interface ThreadsEvidence {
   hottest: { thread: HotThread; index: number }[]
 }
 
+export interface ClusterLookEvidence {
+  phase: ClusterPhase
+  snapshot: ClusterSnapshot
+  analysis: ClusterAnalysis
+  leaderOffsets?: LeaderOffsets
+  /** The analysis' findings with their evidence pointing into this look's bundle files. */
+  findings: Finding[]
+}
+
+export interface ClusterEvidence {
+  /** In time order (start, then end); at least one. */
+  looks: ClusterLookEvidence[]
+  /** The latest look: the cluster as it is now. */
+  latest: ClusterLookEvidence
+}
+
+export interface LagEvidence {
+  report: LagReport
+  snapshots: LagSnapshot[]
+  samples: LagSample[]
+}
+
+export interface TrafficEvidence {
+  report: TrafficReport
+  /** The traffic analysis' findings, recomputed from the report (so a newer kafka-doctor applies its rules). */
+  findings: Finding[]
+}
+
 export function gatherEvidence(bundle: Bundle): Evidence {
   const evidence: Evidence = { bundle, sourceFindings: [] }
   if (bundle.threads) evidence.threads = threadsEvidence(bundle.threads)
   if (bundle.profile) evidence.profile = bundle.profile
+  const bootstrap = bundle.manifest.target.bootstrap ?? undefined
+  if (bundle.cluster) {
+    const looks: ClusterLookEvidence[] = []
+    for (const phase of clusterPhases) {
+      const look = bundle.cluster[phase]
+      if (!look) continue
+      const analysis = analyseCluster(look.snapshot, bootstrap ? { bootstrap } : {})
+      looks.push({
+        phase,
+        snapshot: look.snapshot,
+        analysis,
+        ...(look.leaderOffsets ? { leaderOffsets: look.leaderOffsets } : {}),
+        findings: analysis.findings.map((f) => inPhase(f, phase)),
+      })
+    }
+    const latest = looks.at(-1)
+    if (latest) {
+      evidence.cluster = { looks, latest }
+      evidence.sourceFindings.push(...latest.findings)
+    }
+  }
+  if (bundle.lag) {
+    const report = analyseLag(bundle.lag.snapshots, { requestedGroups: bundle.manifest.target.groups })
+    const findings = report.findings.map(inLagFiles)
+    evidence.lag = {
+      report: { ...report, findings },
+      snapshots: bundle.lag.snapshots,
+      samples: bundle.lag.samples,
+    }
+    evidence.sourceFindings.push(...findings)
+  }
+  if (bundle.traffic) {
+    const findings = trafficFindings(bundle.traffic).map(inTrafficFiles)
+    evidence.traffic = { report: bundle.traffic, findings }
+    evidence.sourceFindings.push(...findings)
+  }
   return evidence
+}
+
+/** A cluster finding's evidence (`cluster/views/…`) pointed at the look's own files (`cluster/end/views/…`). */
+function inPhase(finding: Finding, phase: ClusterPhase): Finding {
+  return {
+    ...finding,
+    evidence: finding.evidence.map((e) =>
+      e.source.startsWith('cluster/')
+        ? { ...e, source: `${bundleFiles.clusterDir(phase)}/${e.source.slice(8)}` }
+        : e,
+    ),
+  }
+}
+
+/** Lag findings name their evidence by request (`offset-fetch`, `list-offsets` …): all of it is in the snapshots. */
+function inLagFiles(finding: Finding): Finding {
+  return {
+    ...finding,
+    evidence: finding.evidence.map(
+      (e): EvidenceRef =>
+        e.source.endsWith('.jsonl')
+          ? { ...e, source: e.source === 'lag-samples.jsonl' ? bundleFiles.lagSamples : e.source }
+          : { ...e, source: bundleFiles.lagSnapshots, at: `${e.source}${e.at ? ` ${e.at}` : ''}` },
+    ),
+  }
+}
+
+/** Traffic findings point at capture files and report tables; the tables are in traffic.json. */
+function inTrafficFiles(finding: Finding): Finding {
+  return {
+    ...finding,
+    evidence: finding.evidence.map(
+      (e): EvidenceRef =>
+        /\.(pcap|pcapng)$/.test(e.source) || e.source.includes('/')
+          ? {
+              ...e,
+              source: bundleFiles.traffic,
+              at: `capture ${e.source.split('/').at(-1)}${e.at ? ` ${e.at}` : ''}`,
+            }
+          : {
+              ...e,
+              source: bundleFiles.traffic,
+              at: `/${e.source.replaceAll('.', '/')}${e.at ? ` ${e.at}` : ''}`,
+            },
+    ),
+  }
 }
 
 /** Why a source cannot be used, in a few words (for insufficient-data summaries). */

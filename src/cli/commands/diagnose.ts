@@ -1,6 +1,6 @@
 import { Option } from 'commander'
 import { UsageError } from '../../errors.js'
-import { parseDuration, parseSize } from '../../util/duration.js'
+import { parseDuration } from '../../util/duration.js'
 import { createIo } from '../io.js'
 import {
   addConnectionOptions,
@@ -16,7 +16,6 @@ interface DiagnoseFlags extends OutputOptions, Partial<ConnectionOptions> {
   pid?: string
   capture?: number
   interface?: string
-  snaplen?: number
   duration: number
   profileDuration?: number
   spinCpu: number
@@ -42,12 +41,6 @@ export const diagnoseCommand: CommandModule = {
         ).argParser((v) => parseDuration(v, 's', '--capture')),
       )
       .option('--interface <name>', 'capture interface (default: any)')
-      .addOption(
-        new Option(
-          '--snaplen <bytes>',
-          'bytes of each packet kept in the bundle’s capture file: headers, not record payloads',
-        ).argParser((v) => parseSize(v, '--snaplen')),
-      )
       .addOption(
         new Option('--duration <duration>', 'how long to watch lag and the cluster (bare number = seconds)')
           .default(30_000, '30s')
@@ -108,7 +101,7 @@ export const diagnoseCommand: CommandModule = {
           durationMs: flags.duration,
           ...(flags.capture !== undefined ? { captureMs: flags.capture } : {}),
           ...(flags.interface ? { interface: flags.interface } : {}),
-          ...(flags.snaplen !== undefined ? { snaplen: flags.snaplen } : {}),
+          ...(flags.showPayloads ? { showPayloads: true } : {}),
           timeoutMs: flags.timeout ?? 10_000,
           ...(flags.profileDuration !== undefined ? { profileMs: flags.profileDuration } : {}),
           thresholds: { busyCpuPercent: Math.min(5, flags.spinCpu), spinCpuPercent: flags.spinCpu },

@@ -4,6 +4,7 @@
  *
  *   manifest.json                 what was collected, how, what failed (manifest.ts)
  *   threads.json                  per-thread CPU + parsed thread dumps (kafka-doctor/threads@1)
+ *   jvm-libraries.json            the kafka-clients jar the JVM holds open (its version)
  *   profile/profile.json          the sampling profile (kafka-doctor/profile@1), with
  *   profile/profile.folded          collapsed stacks, a speedscope file and the flame graph page
  *   cluster/start/…, cluster/end/… every broker's own Metadata answer at the start and the end of the
@@ -18,6 +19,7 @@
 export const bundleFiles = {
   manifest: 'manifest.json',
   threads: 'threads.json',
+  jvmLibraries: 'jvm-libraries.json',
   profileDir: 'profile',
   profile: 'profile/profile.json',
   profileFolded: 'profile/profile.folded',

@@ -1,9 +1,11 @@
+import type { TrafficReport } from '../../analyse/traffic/traffic-report.js'
 import type { ClusterSnapshot } from '../cluster/snapshot.js'
 import type { LagSample } from '../lag/lag-samples.js'
 import type { LagSnapshot } from '../lag/lag-snapshot.js'
 import type { ProfileResult } from '../profile/profile-result.js'
 import type { ThreadsResult } from '../threads/threads-result.js'
 import type { ClusterPhase } from './bundle-files.js'
+import type { JvmLibraries } from './jvm-libraries.js'
 import type { LeaderOffsets } from './leader-offsets.js'
 import type { BundleManifest, SourceName, SourceStatus } from './manifest.js'
 
@@ -30,9 +32,13 @@ export interface Bundle {
   availability: Record<SourceName, SourceAvailability>
   threads?: ThreadsResult
   profile?: ProfileResult
+  /** The Kafka client jar(s) the JVM holds open. */
+  jvmLibraries?: JvmLibraries
   /** The cluster as every broker saw it, at the start and at the end of the run (either may be missing). */
   cluster?: Partial<Record<ClusterPhase, ClusterLook>>
   lag?: { snapshots: LagSnapshot[]; samples: LagSample[] }
+  /** The Kafka traffic analysis of the capture. */
+  traffic?: TrafficReport
   /** Problems met while reading (a missing file), one line each. */
   warnings: string[]
 }

@@ -29,7 +29,8 @@ export function phasePath(phase: ClusterPhase, snapshotPath: string): string {
   return `${bundleFiles.clusterDir(phase)}/${snapshotPath.replace(/^cluster\//, '')}`
 }
 
-export const leaderOffsetsFile = (phase: ClusterPhase) => `${bundleFiles.clusterDir(phase)}/leader-offsets.json`
+export const leaderOffsetsFile = (phase: ClusterPhase) =>
+  `${bundleFiles.clusterDir(phase)}/leader-offsets.json`
 
 export async function collectClusterPhase(
   writer: BundleWriter,
@@ -57,7 +58,10 @@ export async function collectClusterPhase(
   for (const [path, value] of snapshotFiles(snapshot)) {
     const content =
       path === clusterFiles.snapshot
-        ? { ...(value as Record<string, unknown>), views: snapshot.views.map((v) => phasePath(phase, clusterFiles.view(v))) }
+        ? {
+            ...(value as Record<string, unknown>),
+            views: snapshot.views.map((v) => phasePath(phase, clusterFiles.view(v))),
+          }
         : value
     files.push(await writer.writeJson(phasePath(phase, path), content))
   }
@@ -99,7 +103,14 @@ export async function readClusterPhase(
   return {
     snapshot,
     ...(probe !== undefined
-      ? { leaderOffsets: validate<LeaderOffsets>(leaderOffsetsZod, probe, probePath, 'kafka-doctor/leader-offsets@1') }
+      ? {
+          leaderOffsets: validate<LeaderOffsets>(
+            leaderOffsetsZod,
+            probe,
+            probePath,
+            'kafka-doctor/leader-offsets@1',
+          ),
+        }
       : {}),
   }
 }

@@ -6,6 +6,7 @@ import { readClientConfig } from '../../net/client-config.js'
 import { toolVersion } from '../../version.js'
 import type { ClusterPhase } from './bundle-files.js'
 import { BundleWriter } from './bundle-writer.js'
+import { collectCaptureSource } from './capture-source.js'
 import { collectClusterPhase } from './cluster-source.js'
 import { collectJvmSources } from './jvm-sources.js'
 import { collectLagSource, lagInterval } from './lag-source.js'
@@ -39,7 +40,8 @@ export interface CollectBundleOptions {
   /** `--capture` length; absent: no capture. */
   captureMs?: number
   interface?: string
-  snaplen?: number
+  /** Keep the whole capture in the bundle (record payloads included). */
+  showPayloads?: boolean
   /** Per-request bound against the cluster. */
   timeoutMs: number
   /** Profile length (default: 10 s or the duration, whichever is shorter). */
@@ -110,9 +112,28 @@ export async function collectBundle(options: CollectBundleOptions): Promise<Coll
     )
   }
 
+  const capture = async () => {
+    if (!options.bootstrap || options.captureMs === undefined) return
+    const bootstrap = parseBootstrapServers(options.bootstrap)
+    const captureMs = options.captureMs
+    sources.capture = await runSource(
+      'tcpdump (else dumpcap or tshark) with a BPF filter on the brokers’ addresses, whole packets into a private temporary folder; the Kafka traffic analysed, then the capture kept with every Kafka body cut',
+      { durationMs: captureMs, interface: options.interface ?? 'any' },
+      () =>
+        collectCaptureSource(writer, {
+          bootstrap,
+          durationMs: captureMs,
+          ...(options.interface ? { interfaceName: options.interface } : {}),
+          ...(options.showPayloads ? { showPayloads: true } : {}),
+          onProgress: progress,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+    )
+  }
+
   // All at once: the cluster looked at when the run starts and when it ends, lag sampled in between,
-  // the JVM sampled and profiled meanwhile.
-  await Promise.all([jvm(), lag(), cluster()])
+  // the traffic captured, the JVM sampled and profiled meanwhile.
+  await Promise.all([jvm(), lag(), cluster(), capture()])
 
   const noCluster = 'no --bootstrap-server given'
   const manifest: BundleManifest = {
@@ -171,7 +192,7 @@ async function clusterSource(
   const started = Date.now()
   const phases: ClusterPhase[] = ['start', 'end']
   return runSource(
-    'Metadata asked of every broker directly (and again after a pause when they disagree), DescribeQuorum, DescribeCluster, DescribeConfigs min.insync.replicas; ListOffsets from every broker a disputed partition\'s views name as leader — at the start and at the end of the run',
+    "Metadata asked of every broker directly (and again after a pause when they disagree), DescribeQuorum, DescribeCluster, DescribeConfigs min.insync.replicas; ListOffsets from every broker a disputed partition's views name as leader — at the start and at the end of the run",
     { topics: options.topics, timeoutMs: options.timeoutMs },
     async () => {
       const bootstrap = parseBootstrapServers(options.bootstrap ?? '')
@@ -182,7 +203,9 @@ async function clusterSource(
         if (phase === 'end') {
           const wait = started + options.durationMs - Date.now()
           if (wait > 0)
-            await sleep(wait, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined)
+            await sleep(wait, undefined, options.signal ? { signal: options.signal } : {}).catch(
+              () => undefined,
+            )
         }
         try {
           const result = await collectClusterPhase(writer, phase, {
@@ -196,7 +219,9 @@ async function clusterSource(
           for (const w of result.snapshot.warnings) warnings.push(`${phase}: ${w}`)
           const down = result.snapshot.views.filter((v) => v.outcome !== 'ok')
           if (down.length > 0)
-            failures.push(`${phase}: broker ${[...new Set(down.map((v) => v.brokerId))].join(', ')} did not answer`)
+            failures.push(
+              `${phase}: broker ${[...new Set(down.map((v) => v.brokerId))].join(', ')} did not answer`,
+            )
         } catch (error) {
           // One look failing leaves the other; both failing is the source failing.
           failures.push(`${phase}: ${errorOf(error).message}`)

@@ -6,6 +6,7 @@ import { profileJvm } from '../profile/profile-jvm.js'
 import { sampleThreads } from '../threads/sample-threads.js'
 import { bundleFiles } from './bundle-files.js'
 import type { BundleWriter } from './bundle-writer.js'
+import { readJvmLibraries } from './jvm-libraries.js'
 import type { SourceEntry } from './manifest.js'
 import { errorOf, runSource } from './source-run.js'
 
@@ -56,11 +57,16 @@ export async function collectJvmSources(
         ...(options.signal ? { signal: options.signal } : {}),
       })
       const file = await writer.writeJson(bundleFiles.threads, result)
+      const libraries = await readJvmLibraries(options.pid)
+      const librariesFile = await writer.writeJson(bundleFiles.jvmLibraries, libraries)
       const withStacks = result.rounds.filter((r) => r.dump).length
       return {
         status: withStacks === result.rounds.length ? 'collected' : 'partial',
-        files: [file],
-        options: { cpuMethod: result.cpuMethod },
+        files: [file, librariesFile],
+        options: {
+          cpuMethod: result.cpuMethod,
+          kafkaClients: libraries.kafkaClients.map((l) => l.version),
+        },
         warnings: result.warnings,
         ...(withStacks < result.rounds.length
           ? { reason: `${result.rounds.length - withStacks} of ${result.rounds.length} thread dumps failed` }

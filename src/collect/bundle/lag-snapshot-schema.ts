@@ -120,9 +120,7 @@ const snapshot = z.looseObject({
   partitions: z.array(ends),
   rereads: z.array(ends),
   investigations: z.array(investigation),
-  brokers: z.array(
-    z.looseObject({ nodeId: int, host: z.string(), port: int, rack: z.string().nullable() }),
-  ),
+  brokers: z.array(z.looseObject({ nodeId: int, host: z.string(), port: int, rack: z.string().nullable() })),
   requests: z.looseObject({
     total: z.number(),
     byApi: z.record(z.string(), z.number()),

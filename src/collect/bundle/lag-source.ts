@@ -31,7 +31,10 @@ export function lagInterval(durationMs: number): number {
   return Math.min(10_000, Math.max(2000, Math.floor(durationMs / 5)))
 }
 
-export async function collectLagSource(writer: BundleWriter, options: LagSourceOptions): Promise<SourceOutcome> {
+export async function collectLagSource(
+  writer: BundleWriter,
+  options: LagSourceOptions,
+): Promise<SourceOutcome> {
   const collector = await LagCollector.connect({
     bootstrap: options.bootstrap,
     timeoutMs: options.timeoutMs,
@@ -55,9 +58,11 @@ export async function collectLagSource(writer: BundleWriter, options: LagSourceO
       for (const w of snapshot.warnings) if (!warnings.includes(w)) warnings.push(w)
       const next = begin + options.intervalMs
       if (next - started > options.durationMs || options.signal?.aborted) break
-      await sleep(Math.max(0, next - Date.now()), undefined, options.signal ? { signal: options.signal } : {}).catch(
-        () => undefined,
-      )
+      await sleep(
+        Math.max(0, next - Date.now()),
+        undefined,
+        options.signal ? { signal: options.signal } : {},
+      ).catch(() => undefined)
       if (options.signal?.aborted) break
     }
   } finally {

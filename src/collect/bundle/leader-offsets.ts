@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { BrokerConnection } from '../../net/connection.js'
 import { ApiKey } from '../../protocol/generated/apis.js'
 import { errorName } from '../../protocol/generated/errors.js'
-import { errorOf } from './source-run.js'
 import type { BrokerView, ClusterSnapshot } from '../cluster/snapshot.js'
+import { errorOf } from './source-run.js'
 
 /**
  * The high watermark as each claimed leader reports it. Where the brokers' own Metadata answers
@@ -36,12 +36,15 @@ export interface LeaderOffsets {
 }
 
 /** Partitions whose latest views disagree on leader or epoch, with who claims what. */
-export function disputedPartitions(
-  snapshot: ClusterSnapshot,
-): { topic: string; partition: number; claims: Map<string, { leader: number; epoch: number; by: number[] }> }[] {
+export function disputedPartitions(snapshot: ClusterSnapshot): {
+  topic: string
+  partition: number
+  claims: Map<string, { leader: number; epoch: number; by: number[] }>
+}[] {
   const lastRound = Math.max(0, ...snapshot.views.map((v) => v.round))
-  const views = snapshot.views.filter((v): v is BrokerView & { metadata: NonNullable<BrokerView['metadata']> } =>
-    Boolean(v.round === lastRound && v.metadata),
+  const views = snapshot.views.filter(
+    (v): v is BrokerView & { metadata: NonNullable<BrokerView['metadata']> } =>
+      Boolean(v.round === lastRound && v.metadata),
   )
   const byPartition = new Map<
     string,
@@ -96,7 +99,11 @@ export async function probeLeaderOffsets(
       list.push({ topic: d.topic, partition: d.partition, claim })
       asks.set(c.leader, list)
     }
-    partitions.push({ topic: d.topic, partition: d.partition, claims: claims.sort((a, b) => a.leader - b.leader) })
+    partitions.push({
+      topic: d.topic,
+      partition: d.partition,
+      claims: claims.sort((a, b) => a.leader - b.leader),
+    })
   }
   await Promise.all(
     [...asks].map(async ([leader, list]) => {
@@ -147,7 +154,8 @@ export async function probeLeaderOffsets(
             }
           }
         }
-        for (const { claim } of list) if (claim.highWatermark === null && claim.error === null) claim.error = 'NO_ANSWER'
+        for (const { claim } of list)
+          if (claim.highWatermark === null && claim.error === null) claim.error = 'NO_ANSWER'
       } catch (error) {
         const e = errorOf(error)
         for (const { claim } of list) claim.error = `UNREACHABLE: ${e.message}`

@@ -1,16 +1,19 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { TrafficReport } from '../../analyse/traffic/traffic-report.js'
 import { BadInputError, NotFoundError } from '../../errors.js'
+import { parseLagSamples } from '../lag/lag-samples.js'
 import type { ProfileResult } from '../profile/profile-result.js'
 import type { ThreadsResult } from '../threads/threads-result.js'
 import type { Bundle, SourceAvailability } from './bundle.js'
-import { parseLagSamples } from '../lag/lag-samples.js'
 import { bundleFiles, clusterPhases } from './bundle-files.js'
 import { readClusterPhase } from './cluster-source.js'
-import { parseLagSnapshots } from './lag-snapshot-schema.js'
+import { type JvmLibraries, jvmLibrariesZod } from './jvm-libraries.js'
 import { profileSchema, threadsSchema } from './jvm-schemas.js'
+import { parseLagSnapshots } from './lag-snapshot-schema.js'
 import { type BundleManifest, type SourceName, sourceNames } from './manifest.js'
 import { parseManifest } from './manifest-schema.js'
+import { trafficSchema } from './traffic-schema.js'
 import { parseJsonText, validate } from './validate.js'
 
 /**
@@ -111,6 +114,14 @@ const loaders: Record<SourceName, Loader> = {
       bundleFiles.threads,
       'a kafka-doctor/threads@1 result',
     )
+    const libraries = await reader.json('threads', bundleFiles.jvmLibraries, { required: false })
+    if (libraries !== undefined)
+      reader.bundle.jvmLibraries = validate<JvmLibraries>(
+        jvmLibrariesZod,
+        libraries,
+        bundleFiles.jvmLibraries,
+        'kafka-doctor/jvm-libraries@1',
+      )
   },
   async profile(reader) {
     if (!reader.wants('profile')) return
@@ -137,7 +148,11 @@ const loaders: Record<SourceName, Loader> = {
     if (looks.start || looks.end) {
       reader.bundle.cluster = looks
       if (reader.bundle.availability.cluster.status === 'missing')
-        reader.bundle.availability.cluster = { status: 'partial', usable: true, reason: 'some cluster files are missing' }
+        reader.bundle.availability.cluster = {
+          status: 'partial',
+          usable: true,
+          reason: 'some cluster files are missing',
+        }
     } else if (reader.bundle.availability.cluster.usable) {
       reader.missing('cluster', 'no cluster snapshot in the bundle')
     }
@@ -155,7 +170,17 @@ const loaders: Record<SourceName, Loader> = {
     }
     reader.bundle.lag = { snapshots, samples }
   },
-  async capture() {},
+  async capture(reader) {
+    if (!reader.wants('capture')) return
+    const value = await reader.json('capture', bundleFiles.traffic)
+    if (value === undefined) return
+    reader.bundle.traffic = validate<TrafficReport>(
+      trafficSchema,
+      value,
+      bundleFiles.traffic,
+      'a kafka-doctor traffic analysis',
+    )
+  },
 }
 
 async function requireDirectory(dir: string): Promise<void> {

@@ -1,0 +1,198 @@
+import { bundleFiles } from '../../collect/bundle/bundle-files.js'
+import type { HotThread } from '../../collect/threads/threads-result.js'
+import type { EvidenceRef, Finding } from '../finding.js'
+import { type Evidence, unavailableReason } from './evidence.js'
+import { renderRemedy } from './remedy.js'
+import {
+  bootstrapOf,
+  groupOf,
+  hotThreadFact,
+  insufficient,
+  ok,
+  pidOf,
+  ruleFinding,
+  threadLabel,
+  threadRef,
+} from './rule-support.js'
+import type { PollSpinFacts, Rule, RuleFinding } from './rule-types.js'
+import { consumedRecordsPerSecond, isOwnClient, trafficIndex } from './source-helpers.js'
+
+/**
+ * Consumer poll spin (FM1, FM9): a thread burns CPU in the Kafka client's poll/network loop, and the
+ * capture shows why — fetches far above what fetch.max.wait.ms allows, coming back empty or errored
+ * (the traffic analysis' poll storm, wrapped). The hot thread alone is a spin seen but not explained;
+ * a hot poll thread that moves many records a second is work, not a spin (FM11's discriminator).
+ */
+export const pollSpinThresholds = {
+  /** Records a second over the run above which CPU in the poll loop counts as real work. */
+  busyRecordsPerSecond: 200,
+} as const
+
+export const pollSpinRule: Rule<'doctor.poll-spin'> = {
+  id: 'doctor.poll-spin',
+  title: 'Consumer poll spin',
+  evaluate(evidence) {
+    const hot = spinningThread(evidence)
+    const storms = (evidence.traffic?.findings ?? []).filter(
+      (f) => f.id === 'traffic.poll-storm' && !isOwnClient(f.subject.client),
+    )
+    const consumed = consumedRecordsPerSecond(evidence)
+    if (!evidence.threads && !evidence.traffic) {
+      return [
+        insufficient(
+          'doctor.poll-spin',
+          `neither thread samples nor a capture: ${unavailableReason(evidence, 'threads')}; ${unavailableReason(evidence, 'capture')}`,
+          ['threads', 'capture'],
+        ),
+      ]
+    }
+    const storm = storms.sort(
+      (a, b) => (fetchOf(evidence, b)?.ratePerS ?? 0) - (fetchOf(evidence, a)?.ratePerS ?? 0),
+    )[0]
+    if (!hot && !storm) {
+      if (!evidence.threads) {
+        return [
+          insufficient(
+            'doctor.poll-spin',
+            `the capture shows no poll storm, but a spin inside the client (poll(0)) cannot be seen without thread samples: ${unavailableReason(evidence, 'threads')}`,
+            ['threads'],
+          ),
+        ]
+      }
+      const top = evidence.threads.hottest[0]
+      return [
+        ok(
+          'doctor.poll-spin',
+          top
+            ? `no thread spins in the Kafka client (hottest: ${threadLabel(hotThreadFact(top.thread))} at ${hotThreadFact(top.thread).cpuPercent}% of a core, ${top.thread.classification.label})`
+            : 'no thread spins in the Kafka client',
+          top ? [threadRef(top.index)] : [],
+        ),
+      ]
+    }
+    const facts: PollSpinFacts = {
+      ...(hot ? { thread: hotThreadFact(hot.thread) } : {}),
+      ...(consumed !== undefined ? { consumedRecords: Math.round(consumed.records) } : {}),
+    }
+    const fetch = storm ? fetchOf(evidence, storm) : undefined
+    if (fetch) facts.fetch = fetch
+    const refs: EvidenceRef[] = [...(hot ? [threadRef(hot.index)] : []), ...(storm ? storm.evidence : [])]
+    const remedy = renderRemedy('poll-spin', {
+      thread: facts.thread?.name ?? '(unknown: no thread samples)',
+      bootstrap: bootstrapOf(evidence),
+      group: groupOf(evidence),
+      pid: pidOf(evidence),
+    })
+    const threadText = facts.thread
+      ? `thread ${threadLabel(facts.thread)} spins in the Kafka client's poll loop at ${facts.thread.cpuPercent}% of a core`
+      : 'a consumer spins in its poll loop (no thread samples say which thread)'
+    if (storm && fetch) {
+      return [
+        spin(hot ? 0.9 : 0.65, `${threadText}: ${stormText(fetch)}`, refs, remedy, facts, [storm.id], storm),
+      ]
+    }
+    // A hot poll thread without a storm in the traffic.
+    if (consumed && consumed.perSecond >= pollSpinThresholds.busyRecordsPerSecond) {
+      return [
+        ok(
+          'doctor.poll-spin',
+          `${threadText.replace(' spins in', ' works in')}, but the group consumed ${Math.round(consumed.perSecond)} records/s: that is work, not a spin`,
+          refs,
+        ),
+      ]
+    }
+    if (evidence.traffic) {
+      return [
+        spin(
+          0.7,
+          `${threadText}, while its fetches come at a normal rate: the application itself calls poll() in a tight loop (poll(Duration.ZERO) or a very short timeout)${consumed ? `; ${Math.round(consumed.perSecond)} records/s consumed` : ''}`,
+          refs,
+          remedy,
+          facts,
+          [],
+        ),
+      ]
+    }
+    return [
+      spin(
+        0.5,
+        `${threadText}${consumed ? ` while the group consumed ${Math.round(consumed.perSecond)} records/s` : ''}; why needs the traffic: ${unavailableReason(evidence, 'capture')}`,
+        refs,
+        remedy,
+        facts,
+        [],
+      ),
+    ]
+  },
+}
+
+function spin(
+  confidence: number,
+  summary: string,
+  evidence: EvidenceRef[],
+  remedy: string,
+  facts: PollSpinFacts,
+  basedOn: string[],
+  storm?: Finding,
+): RuleFinding<'doctor.poll-spin'> {
+  return ruleFinding('doctor.poll-spin', {
+    verdict: 'issue',
+    severity: 'warning',
+    confidence,
+    subject: {
+      ...(facts.thread ? { thread: facts.thread.name } : {}),
+      ...(storm?.subject.client ? { client: storm.subject.client } : {}),
+      ...(storm?.subject.broker !== undefined ? { broker: storm.subject.broker } : {}),
+    },
+    summary,
+    evidence,
+    remedy,
+    facts,
+    basedOn,
+  })
+}
+
+function stormText(f: NonNullable<PollSpinFacts['fetch']>): string {
+  return `client ${f.client} fetches ${f.ratePerS}/s${f.broker !== undefined ? ` from broker ${f.broker}` : ''}${
+    f.allowedPerS !== undefined
+      ? `, ${Math.round(f.ratePerS / Math.max(0.001, f.allowedPerS))}× what fetch.max.wait.ms=${f.maxWaitMs} allows`
+      : ''
+  }, ${Math.round(f.idleRatio * 100)}% of the answers empty or errored (${Math.round(f.erroredRatio * 100)}% errored)`
+}
+
+/** The hottest thread that spins in the Kafka client (the classic poll thread, or KIP-848's background thread). */
+function spinningThread(evidence: Evidence): { thread: HotThread; index: number } | undefined {
+  return evidence.threads?.hottest.find(
+    ({ thread }) =>
+      thread.classification.kind === 'kafka-poll-spinning' ||
+      (thread.classification.kind === 'kafka-background-thread' && thread.classification.busy === true),
+  )
+}
+
+/** The fetch flow behind a poll-storm finding. */
+function fetchOf(evidence: Evidence, storm: Finding): PollSpinFacts['fetch'] | undefined {
+  const index = trafficIndex(evidence)
+  const flow = index?.fetchClients.find(
+    (f) =>
+      f.clientId === storm.subject.client &&
+      (storm.subject.broker === undefined || f.brokerId === storm.subject.broker),
+  )
+  if (!flow) return undefined
+  const maxWait = flow.settings?.maxWaitMs
+  return {
+    client: flow.clientId,
+    ...(flow.brokerId !== undefined ? { broker: flow.brokerId } : {}),
+    ratePerS: flow.ratePerS,
+    ...(maxWait !== undefined && maxWait > 0
+      ? { allowedPerS: Math.round((1000 / maxWait) * 100) / 100, maxWaitMs: maxWait }
+      : {}),
+    idleRatio: flow.idleRatio,
+    erroredRatio: flow.erroredRatio,
+  }
+}
+
+export const trafficRef = (pointer: string, observed?: unknown): EvidenceRef => ({
+  source: bundleFiles.traffic,
+  at: pointer,
+  ...(observed !== undefined ? { observed } : {}),
+})
