@@ -186,7 +186,7 @@ function spinStep(l: Lookup): ChainStep[] {
       rule: 'doctor.poll-spin',
       label: 'hot thread',
       status: 'seen',
-      text: `thread ${threadLabel(facts.thread)} uses ${facts.thread.cpuPercent}% of a core in the Kafka client's poll loop (${facts.thread.frames.slice(0, 3).join(' ← ') || facts.thread.label})`,
+      text: `thread ${threadLabel(facts.thread)} uses ${facts.thread.cpuPercent}% of a core in the Kafka client's poll loop${kafkaPath(facts.thread.frames)}`,
       evidence: spin?.evidence.filter((e) => e.source.startsWith('threads')) ?? [],
     })
   } else {
@@ -206,7 +206,7 @@ function spinStep(l: Lookup): ChainStep[] {
       rule: 'doctor.poll-spin',
       label: 'fetch storm',
       status: 'seen',
-      text: `client ${f.client} fetches ${f.ratePerS}/s${f.broker !== undefined ? ` from broker ${f.broker}` : ''}${f.allowedPerS !== undefined ? `, ${Math.round(f.ratePerS / Math.max(f.allowedPerS, 0.001))}× what fetch.max.wait.ms=${f.maxWaitMs} allows` : ''}; ${Math.round(f.idleRatio * 100)}% of the answers empty or errored`,
+      text: `client ${f.client} fetches ${rate(f.ratePerS)}/s${f.broker !== undefined ? ` from broker ${f.broker}` : ''}${f.allowedPerS !== undefined ? `, ${Math.round(f.ratePerS / Math.max(f.allowedPerS, 0.001))}× what fetch.max.wait.ms=${f.maxWaitMs} allows` : ''}; ${Math.round(f.idleRatio * 100)}% of the answers empty or errored`,
       evidence: spin?.evidence.filter((e) => e.source.startsWith('capture')) ?? [],
     })
   }
@@ -225,8 +225,8 @@ function notLeaderSteps(l: Lookup): ChainStep[] {
       rule: 'doctor.not-leader-loop',
       label: `NOT_LEADER from broker ${f.broker ?? '?'}`,
       status: 'seen',
-      text: `broker ${f.broker ?? '?'} answers fetches of ${f.topic}-${f.partition} with ${codes} (${f.ratePerS}/s over ${f.spanS} s)`,
-      evidence: loop.evidence.filter((e) => !e.source.includes('metadata')),
+      text: `broker ${f.broker ?? '?'} answers fetches of ${f.topic}-${f.partition} with ${codes} (${rate(f.ratePerS)}/s over ${f.spanS} s)`,
+      evidence: loop.evidence.filter((e) => !(e.at ?? '').startsWith('/metadata')),
     },
     {
       rule: 'doctor.not-leader-loop',
@@ -236,7 +236,7 @@ function notLeaderSteps(l: Lookup): ChainStep[] {
         f.metadataNamingBroker > 0
           ? `${f.metadataNamingBroker} Metadata answers during the loop still name broker ${f.broker} as the leader, so the client goes back to it`
           : `no Metadata answer in the capture names broker ${f.broker ?? '?'}: the client's own cache may be stale`,
-      evidence: loop.evidence.filter((e) => e.source.includes('metadata')),
+      evidence: loop.evidence.filter((e) => (e.at ?? '').startsWith('/metadata')),
     },
   ]
 }
@@ -472,6 +472,22 @@ function noData(l: Lookup): RootCause {
     rules: [],
     remedies: [],
   }
+}
+
+/** `: KafkaConsumer.poll → NetworkClient.poll → Selector.select`, outermost Kafka frame first. */
+function kafkaPath(frames: readonly string[]): string {
+  const kafka = frames
+    .filter((f) => f.startsWith('org.apache.kafka.'))
+    .map((f) => f.split('.').slice(-2).join('.'))
+  const path: string[] = []
+  for (const f of kafka.reverse()) if (path[path.length - 1] !== f) path.push(f)
+  if (path.length === 0) return ''
+  const shown = path.length > 4 ? [...path.slice(0, 2), '…', ...path.slice(-2)] : path
+  return ` (${shown.join(' → ')})`
+}
+
+function rate(perS: number): string {
+  return perS >= 100 ? String(Math.round(perS)) : String(Math.round(perS * 10) / 10)
 }
 
 function subjectText(subject: FindingSubject): string {

@@ -20,6 +20,18 @@ export interface LagSeries {
   topic: string
   partition: number
   points: LagPoint[]
+  /**
+   * Where brokers disagree about the partition's leader: the high watermark each claimed leader
+   * reported when asked directly (cluster/<phase>/leader-offsets.json), and the lag it gives against
+   * the nearest committed offset — the lag a tool whose metadata comes from that broker shows.
+   */
+  claimedLeaders: {
+    t: number
+    broker: number
+    leaderEpoch: number
+    highWatermark: number | string
+    lag: number | string | null
+  }[]
 }
 
 export interface TrafficPoint {
@@ -57,7 +69,7 @@ function lagSeries(bundle: Bundle): LagSeries[] {
     const key = `${s.group}\u0000${s.topic}\u0000${s.partition}`
     let series = byKey.get(key)
     if (!series) {
-      series = { group: s.group, topic: s.topic, partition: s.partition, points: [] }
+      series = { group: s.group, topic: s.topic, partition: s.partition, points: [], claimedLeaders: [] }
       byKey.set(key, series)
     }
     series.points.push({
@@ -68,16 +80,38 @@ function lagSeries(bundle: Bundle): LagSeries[] {
       lag: s.committed !== null && s.highWatermark !== null ? num(s.highWatermark - s.committed) : null,
     })
   }
+  for (const series of byKey.values()) series.points.sort((a, b) => a.t - b.t)
+  for (const look of Object.values(bundle.cluster ?? {})) {
+    for (const p of look.leaderOffsets?.partitions ?? []) {
+      for (const series of byKey.values()) {
+        if (series.topic !== p.topic || series.partition !== p.partition) continue
+        for (const c of p.claims) {
+          if (c.highWatermark === null) continue
+          const t = Date.parse(c.askedAt)
+          const nearest = [...series.points]
+            .filter((point) => point.committed !== null)
+            .sort((a, b) => Math.abs(a.t - t) - Math.abs(b.t - t))[0]
+          const committed = nearest?.committed
+          series.claimedLeaders.push({
+            t,
+            broker: c.leader,
+            leaderEpoch: c.leaderEpoch,
+            highWatermark: num(c.highWatermark) ?? 0,
+            lag:
+              committed === null || committed === undefined ? null : num(c.highWatermark - BigInt(committed)),
+          })
+        }
+      }
+    }
+  }
   const targets = new Set(bundle.manifest.target.groups)
-  return [...byKey.values()]
-    .map((series) => ({ ...series, points: series.points.sort((a, b) => a.t - b.t) }))
-    .sort(
-      (a, b) =>
-        Number(targets.has(b.group)) - Number(targets.has(a.group)) ||
-        a.group.localeCompare(b.group) ||
-        a.topic.localeCompare(b.topic) ||
-        a.partition - b.partition,
-    )
+  return [...byKey.values()].sort(
+    (a, b) =>
+      Number(targets.has(b.group)) - Number(targets.has(a.group)) ||
+      a.group.localeCompare(b.group) ||
+      a.topic.localeCompare(b.topic) ||
+      a.partition - b.partition,
+  )
 }
 
 /** Requests and errors per second per bucket of the capture's timeline, on the wall clock. */

@@ -42,7 +42,7 @@ export const oldClientRule: Rule<'doctor.old-client'> = {
     })
     evidence.bundle.jvmLibraries?.kafkaClients.forEach((lib, i) => {
       versions.push({
-        client: `JVM ${evidence.bundle.jvmLibraries?.pid}`,
+        client: `the consumer in JVM ${evidence.bundle.jvmLibraries?.pid}`,
         software: 'kafka-clients',
         version: lib.version,
         ref: { source: bundleFiles.jvmLibraries, at: `/kafkaClients/${i}`, observed: lib },
@@ -94,7 +94,7 @@ export const oldClientRule: Rule<'doctor.old-client'> = {
           summary: `${v.client} runs ${v.software} ${v.version}, which ${known.join(' and ')}${looping ? ' — and it is looping now' : ''}`,
           evidence: [v.ref],
           remedy: renderRemedy('old-client', {
-            client: v.client,
+            client: v.client.replace(/^the consumer in /, ''),
             software: v.software,
             version: v.version,
             fixedIn: busyLoopFixedIn.text,

@@ -138,24 +138,27 @@ function inLagFiles(finding: Finding): Finding {
   }
 }
 
-/** Traffic findings point at capture files and report tables; the tables are in traffic.json. */
+/**
+ * Traffic findings point at frames of the capture files (by byte offset of the file the analysis
+ * read, which the bundle's headers-only capture does not keep) and at tables of the report: all of
+ * it is in traffic.json, so the references say that, with the frame's time.
+ */
 function inTrafficFiles(finding: Finding): Finding {
   return {
     ...finding,
-    evidence: finding.evidence.map(
-      (e): EvidenceRef =>
-        /\.(pcap|pcapng)$/.test(e.source) || e.source.includes('/')
-          ? {
-              ...e,
-              source: bundleFiles.traffic,
-              at: `capture ${e.source.split('/').at(-1)}${e.at ? ` ${e.at}` : ''}`,
-            }
-          : {
-              ...e,
-              source: bundleFiles.traffic,
-              at: `/${e.source.replaceAll('.', '/')}${e.at ? ` ${e.at}` : ''}`,
-            },
-    ),
+    evidence: finding.evidence.map((e): EvidenceRef => {
+      const frame = /^offset (\d+) \(t=([\d.]+) s\)$/.exec(e.at ?? '')
+      if (frame)
+        return {
+          source: bundleFiles.traffic,
+          at: `frame at t=${frame[2]} s (byte ${frame[1]} of the capture analysed)`,
+        }
+      return {
+        ...e,
+        source: bundleFiles.traffic,
+        at: `/${e.source.replaceAll('.', '/')}${e.at ? `/${e.at}` : ''}`,
+      }
+    }),
   }
 }
 

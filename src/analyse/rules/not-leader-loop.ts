@@ -1,3 +1,5 @@
+import { bundleFiles } from '../../collect/bundle/bundle-files.js'
+import type { EvidenceRef } from '../finding.js'
 import { unavailableReason } from './evidence.js'
 import { renderRemedy } from './remedy.js'
 import { bootstrapOf, insufficient, ok, ruleFinding } from './rule-support.js'
@@ -55,12 +57,28 @@ export const notLeaderLoopRule: Rule<'doctor.not-leader-loop'> = {
         lastT = Math.max(lastT, r.lastT)
       }
       const spanS = Number.isFinite(firstT) ? Math.round((lastT - firstT) * 10) / 10 : 0
-      const naming = traffic.report.metadata.partitions
-        .find((p) => p.topic === topic && p.partition === partition)
-        ?.leaders.filter(
-          (l) => broker !== undefined && l.leader === broker && l.lastT >= firstT - 5 && l.t <= lastT,
-        )
+      const metadataIndex = traffic.report.metadata.partitions.findIndex(
+        (p) => p.topic === topic && p.partition === partition,
+      )
+      const naming = traffic.report.metadata.partitions[metadataIndex]?.leaders
+        .filter((l) => broker !== undefined && l.leader === broker && l.lastT >= firstT - 5 && l.t <= lastT)
         .reduce((sum, l) => sum + l.answers, 0)
+      const refs: EvidenceRef[] = [
+        ...rows.map((r) => ({
+          source: bundleFiles.traffic,
+          at: `/clientErrors/${traffic.report.clientErrors.indexOf(r)}`,
+          observed: { broker: r.brokerId, codes: r.codes, firstT: r.firstT, lastT: r.lastT },
+        })),
+        ...(metadataIndex >= 0 && (naming ?? 0) > 0
+          ? [
+              {
+                source: bundleFiles.traffic,
+                at: `/metadata/partitions/${metadataIndex}`,
+                observed: { namingBroker: broker, answers: naming },
+              },
+            ]
+          : []),
+      ]
       const facts: NotLeaderLoopFacts = {
         topic,
         partition,
@@ -79,7 +97,7 @@ export const notLeaderLoopRule: Rule<'doctor.not-leader-loop'> = {
           confidence: loop.confidence,
           subject: loop.subject,
           summary: loop.summary,
-          evidence: loop.evidence,
+          evidence: refs,
           remedy: renderRemedy('not-leader-loop', {
             broker: broker ?? '<broker>',
             topic,

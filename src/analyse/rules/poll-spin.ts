@@ -76,7 +76,22 @@ export const pollSpinRule: Rule<'doctor.poll-spin'> = {
     }
     const fetch = storm ? fetchOf(evidence, storm) : undefined
     if (fetch) facts.fetch = fetch
-    const refs: EvidenceRef[] = [...(hot ? [threadRef(hot.index)] : []), ...(storm ? storm.evidence : [])]
+    const flowIndex = fetch
+      ? (evidence.traffic?.report.fetch.clients.findIndex(
+          (f) => f.clientId === fetch.client && f.brokerId === fetch.broker,
+        ) ?? -1)
+      : -1
+    const refs: EvidenceRef[] = [
+      ...(hot ? [threadRef(hot.index)] : []),
+      ...(flowIndex >= 0
+        ? [
+            trafficRef(`/fetch/clients/${flowIndex}`, {
+              ratePerS: fetch?.ratePerS,
+              idleRatio: fetch?.idleRatio,
+            }),
+          ]
+        : (storm?.evidence ?? [])),
+    ]
     const remedy = renderRemedy('poll-spin', {
       thread: facts.thread?.name ?? '(unknown: no thread samples)',
       bootstrap: bootstrapOf(evidence),
@@ -153,7 +168,8 @@ function spin(
 }
 
 function stormText(f: NonNullable<PollSpinFacts['fetch']>): string {
-  return `client ${f.client} fetches ${f.ratePerS}/s${f.broker !== undefined ? ` from broker ${f.broker}` : ''}${
+  const rate = f.ratePerS >= 100 ? Math.round(f.ratePerS) : Math.round(f.ratePerS * 10) / 10
+  return `client ${f.client} fetches ${rate}/s${f.broker !== undefined ? ` from broker ${f.broker}` : ''}${
     f.allowedPerS !== undefined
       ? `, ${Math.round(f.ratePerS / Math.max(0.001, f.allowedPerS))}× what fetch.max.wait.ms=${f.maxWaitMs} allows`
       : ''

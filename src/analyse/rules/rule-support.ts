@@ -59,7 +59,7 @@ export function hotThreadFact(thread: HotThread): HotThreadFact {
     cpuPercent: Math.round(threadCpu(thread) * 10) / 10,
     kind: thread.classification.kind,
     label: thread.classification.label,
-    frames: thread.frames.slice(0, 6).map((f) => f.method),
+    frames: thread.frames.slice(0, 24).map((f) => f.method),
   }
 }
 

@@ -29,7 +29,7 @@ export interface HotThreadFact {
   cpuPercent: number
   kind: string
   label: string
-  /** The innermost frames (up to 6), innermost first. */
+  /** The innermost frames (up to 24), innermost first. */
   frames: string[]
 }
 
