@@ -85,9 +85,22 @@ export async function collectBundle(options: CollectBundleOptions): Promise<Coll
     sources.profile = result.profile
   }
 
+  // The cluster is looked at for the groups' topics (unrelated topics' health is not this consumer's
+  // problem): the first lag snapshot names them, within a few seconds; without it, every topic.
+  let topicsNamed: (topics: string[]) => void = () => {}
+  const groupTopics = new Promise<string[]>((resolve) => {
+    topicsNamed = resolve
+  })
   const cluster = async () => {
     if (!options.bootstrap) return
-    sources.cluster = await clusterSource(writer, options, clientId, progress)
+    const topics =
+      options.topics.length > 0
+        ? [...options.topics]
+        : await Promise.race([
+            groupTopics,
+            sleep(Math.min(10_000, options.timeoutMs), [] as string[], { ref: false }),
+          ])
+    sources.cluster = await clusterSource(writer, { ...options, topics }, clientId, progress)
   }
 
   const lag = async () => {
@@ -107,9 +120,11 @@ export async function collectBundle(options: CollectBundleOptions): Promise<Coll
           timeoutMs: options.timeoutMs,
           ...(clientId ? { clientId } : {}),
           onProgress: progress,
+          onTopics: (topics) => topicsNamed(topics),
           ...(options.signal ? { signal: options.signal } : {}),
         }),
     )
+    topicsNamed([])
   }
 
   const capture = async () => {

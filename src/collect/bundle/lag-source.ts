@@ -23,6 +23,8 @@ export interface LagSourceOptions {
   timeoutMs: number
   clientId?: string
   onProgress?: (message: string) => void
+  /** Called once, after the first snapshot, with the topics the groups consume (for the cluster look). */
+  onTopics?: (topics: string[]) => void
   signal?: AbortSignal
 }
 
@@ -52,6 +54,7 @@ export async function collectLagSource(
         (m) => options.onProgress?.(`lag: ${m}`),
       )
       snapshots.push(snapshot)
+      if (sample === 0) options.onTopics?.(groupTopics(snapshot))
       await writer.appendJsonLine(bundleFiles.lagSnapshots, snapshot)
       const lines = lagSamplesToJsonLines(samplesOf(snapshot, sample))
       if (lines) await writer.appendText(bundleFiles.lagSamples, lines)
@@ -78,4 +81,14 @@ export async function collectLagSource(
       ? { reason: `unreachable: ${unreachable.map((u) => u.nodeId ?? u.address).join(', ')}` }
       : {}),
   }
+}
+
+/** The topics the groups committed on or are assigned, sorted. */
+export function groupTopics(snapshot: LagSnapshot): string[] {
+  const topics = new Set<string>()
+  for (const g of snapshot.groups) {
+    for (const c of g.committed) topics.add(c.topic)
+    for (const m of g.members) for (const a of m.assignment) topics.add(a.topic)
+  }
+  return [...topics].sort()
 }
