@@ -174,7 +174,7 @@ describe('bad bundles: one line, exit 3', () => {
   it('a corrupt manifest names the file and the first problem', async () => {
     const bundle = await copyOf('incident-current', (dir) =>
       editManifest(dir, (m) => {
-        m.sources.lag.status = 'done'
+        m.sources.lag = { ...m.sources.lag, status: 'done' }
       }),
     )
     const run = await runCli(['analyze', bundle])
