@@ -59,10 +59,19 @@ export const notKafkaRule: Rule<'doctor.not-kafka'> = {
     }
     const t = notKafkaThresholds
     const hottest = threads.hottest[0]
-    const candidates = threads.hottest.filter(
+    // User code and deserialization are told from the stack; a hot thread without one (its dump
+    // failed) is not called anything.
+    const hot = threads.hottest.filter(
       ({ thread }) =>
         areas[thread.classification.kind] !== undefined && threadDemand(thread) >= t.hotCpuPercent,
     )
+    const stackless = hot.filter(
+      ({ thread }) =>
+        thread.frames.length === 0 &&
+        (thread.classification.kind === 'user-code' ||
+          thread.classification.kind === 'kafka-fetch-deserialization'),
+    )
+    const candidates = hot.filter((h) => !stackless.includes(h))
     const gcCpu = threads.cpuByKind.gc ?? 0
     const out: RuleFinding<'doctor.not-kafka'>[] = []
     for (const { thread, index } of candidates) {
@@ -86,6 +95,17 @@ export const notKafkaRule: Rule<'doctor.not-kafka'> = {
       }
     }
     if (out.length > 0) return out
+    const blind = stackless[0]
+    if (blind) {
+      const fact = hotThreadFact(blind.thread)
+      return [
+        insufficient(
+          'doctor.not-kafka',
+          `thread ${threadLabel(fact)} uses ${fact.cpuPercent}% of a core, but its stack could not be read, so whether it is Kafka or not cannot be told: ${unavailableReason(evidence, 'threads')}`,
+          ['threads'],
+        ),
+      ]
+    }
     const top = hottest ? hotThreadFact(hottest.thread) : undefined
     return [
       ok(

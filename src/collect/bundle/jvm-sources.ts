@@ -69,7 +69,9 @@ export async function collectJvmSources(
         },
         warnings: result.warnings,
         ...(withStacks < result.rounds.length
-          ? { reason: `${result.rounds.length - withStacks} of ${result.rounds.length} thread dumps failed` }
+          ? {
+              reason: `${result.rounds.length - withStacks} of ${result.rounds.length} thread dumps failed${result.warnings[0] ? `: ${result.warnings[0]}` : ''}; per-thread CPU without stacks`,
+            }
           : {}),
       }
     },
