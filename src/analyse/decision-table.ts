@@ -68,7 +68,7 @@ function row(pattern: string, kind: RootCauseKind, note: string): DecisionRow {
   return { cells, kind, note }
 }
 
-//                spin ldr div neg repl rebal notk fcfg oor coord
+// Each pattern's columns: spin ldr div neg repl rebal notk fcfg oor coord
 export const decisionRows: readonly DecisionRow[] = [
   row(
     '  -    X   X   -   -    -     -    -    -   -  ',
@@ -94,6 +94,11 @@ export const decisionRows: readonly DecisionRow[] = [
     '  -    ~   ~   -   -    -     -    X    -   -  ',
     'consumer-config-spin',
     'fetch settings that make every fetch return at once, no broker errors',
+  ),
+  row(
+    '  -    ~   ~   X   -    -     -    ~    X   -  ',
+    'lag-anomaly',
+    'a commit beyond the log and fetches out of range: the loop is the consequence of the commit (recreated topic, truncation: FM6)',
   ),
   row(
     '  -    ~   ~   -   -    -     -    ~    X   -  ',

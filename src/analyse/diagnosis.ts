@@ -409,6 +409,16 @@ function single(kind: RootCauseKind, l: Lookup): RootCause {
   })
   if (kind === 'spin-undetermined' || kind === 'consumer-poll-loop')
     chain.splice(0, chain.length, ...spinStep(l))
+  // A commit beyond the log makes the consumer's fetches go out of range: the loop is its consequence.
+  const consequence = kind === 'lag-anomaly' ? l.issue('doctor.offset-reset-loop') : undefined
+  if (consequence)
+    chain.push({
+      rule: 'doctor.offset-reset-loop',
+      label: 'offset out of range',
+      status: 'seen',
+      text: consequence.summary,
+      evidence: consequence.evidence,
+    })
   const client = clientStep(l)
   chain.push(...client.steps)
   let summary = main?.summary ?? ''
@@ -427,6 +437,7 @@ function single(kind: RootCauseKind, l: Lookup): RootCause {
     chain,
     rules: [
       rule,
+      ...(consequence ? (['doctor.offset-reset-loop'] as RuleId[]) : []),
       ...(rule === 'doctor.poll-spin' ? [] : (['doctor.poll-spin'] as RuleId[])),
       'doctor.old-client',
     ],

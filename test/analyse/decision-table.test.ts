@@ -26,7 +26,9 @@ const truthTable = `
   .    .   X   X   .    .     .    .    .   .     -> broker-metadata-divergence
   ?    ?   X   .   .    .     ?    ?    ?   ?     -> broker-metadata-divergence
   X    .   .   .   .    .     .    X    .   .     -> consumer-config-spin
-  X    .   .   X   .    .     .    .    X   .     -> offset-reset-loop
+  X    .   .   .   .    .     .    .    X   .     -> offset-reset-loop
+  X    .   .   X   .    .     .    .    X   .     -> lag-anomaly
+  ?    .   .   X   .    .     ?    .    X   .     -> lag-anomaly
   .    .   .   .   .    .     .    .    .   X     -> coordinator-error-loop
   X    .   .   .   .    X     .    .    .   .     -> rebalance-storm
   .    .   .   .   .    X     X    .    .   .     -> rebalance-storm

@@ -13,10 +13,23 @@ import { isOwnClient } from './source-helpers.js'
  * generation climbing, its committed offset going backwards, its coordinator refusing kafka-doctor too.
  */
 
-const rebalancing = /^(PreparingRebalance|CompletingRebalance|Assigning|Reconciling)$/
+/** Times the state left Stable and came back (a rebalance, or the only member leaving and rejoining). */
+function stateFlaps(series: readonly { state: string }[]): number {
+  let changes = 0
+  for (let i = 1; i < series.length; i++) {
+    const before = series[i - 1]?.state === 'Stable'
+    const now = series[i]?.state === 'Stable'
+    if (before !== now) changes++
+  }
+  return Math.floor(changes / 2)
+}
 
-/** Rebalances seen from outside: entries into a rebalancing state, or generation steps, over the samples. */
-export const rebalanceThresholds = { minRebalances: 3 } as const
+/**
+ * Churn in a short run (a diagnose watch is seconds to minutes, the traffic analysis' own rule wants
+ * four generations): two generation steps or two LeaveGroups in the capture, or the group's state
+ * leaving Stable and coming back twice over the lag samples. A healthy group shows none of these.
+ */
+export const rebalanceThresholds = { minGenerationSteps: 2, minLeaves: 2, minFlaps: 2 } as const
 
 export const rebalanceStormRule: Rule<'doctor.rebalance-storm'> = {
   id: 'doctor.rebalance-storm',
@@ -51,36 +64,64 @@ export const rebalanceStormRule: Rule<'doctor.rebalance-storm'> = {
       )
     }
     const seen = new Set(out.map((f) => f.subject.group))
-    for (const [group, states] of groupStates(evidence)) {
-      if (seen.has(group)) continue
-      let entries = 0
-      for (let i = 0; i < states.length; i++) {
-        const now = states[i]
-        const before = states[i - 1]
-        if (now && rebalancing.test(now.state) && (!before || !rebalancing.test(before.state))) entries++
-        if (
-          now &&
-          before &&
-          now.epoch !== undefined &&
-          before.epoch !== undefined &&
-          now.epoch > before.epoch &&
-          !rebalancing.test(now.state)
+    // Short captures and watches: the churn the traffic analysis needs a longer window for, seen as
+    // the generation climbing or members leaving and joining again, and as the group's state flapping
+    // between Stable and anything else from one lag sample to the next.
+    const targets = new Set(evidence.bundle.manifest.target.groups)
+    const traffic = new Map((evidence.traffic?.report.groups ?? []).map((g) => [g.group, g]))
+    const states = groupStates(evidence)
+    for (const group of new Set([...traffic.keys(), ...states.keys()])) {
+      if (seen.has(group) || (targets.size > 0 && !targets.has(group))) continue
+      const g = traffic.get(group)
+      const steps =
+        g && g.generations.length > 0 ? Math.max(...g.generations) - Math.min(...g.generations) : 0
+      const leaves = g?.leaveGroups ?? 0
+      const series = states.get(group) ?? []
+      const flaps = stateFlaps(series)
+      const t = rebalanceThresholds
+      if (steps < t.minGenerationSteps && leaves < t.minLeaves && flaps < t.minFlaps) continue
+      const parts: string[] = []
+      if (g && (steps >= t.minGenerationSteps || leaves >= t.minLeaves))
+        parts.push(
+          `the capture saw generation ${Math.min(...g.generations)} → ${Math.max(...g.generations)}, ${g.joinGroups} JoinGroup and ${leaves} LeaveGroup in ${Math.round((g.lastT - g.firstT) * 10) / 10} s`,
         )
-          entries += rebalancing.test(before.state) ? 0 : 1
-      }
-      if (entries < rebalanceThresholds.minRebalances) continue
+      if (flaps >= t.minFlaps)
+        parts.push(
+          `its state went ${series.map((s) => s.state).join(' → ')} over ${series.length} lag samples`,
+        )
       out.push(
         ruleFinding('doctor.rebalance-storm', {
           verdict: 'issue',
           severity: 'warning',
-          confidence: 0.7,
+          confidence: parts.length > 1 ? 0.85 : 0.7,
           subject: { group },
-          summary: `group ${group} rebalanced ${entries} times over ${states.length} samples (states ${states.map((s) => s.state).join(' → ')})`,
+          summary: `group ${group} keeps rebalancing: ${parts.join('; ')}`,
           evidence: [
-            { source: bundleFiles.lagSamples, at: group, observed: { states: states.map((s) => s.state) } },
+            ...(g
+              ? [
+                  {
+                    source: bundleFiles.traffic,
+                    at: `/groups/${evidence.traffic?.report.groups.indexOf(g)}`,
+                    observed: { generations: g.generations, joinGroups: g.joinGroups, leaveGroups: leaves },
+                  },
+                ]
+              : []),
+            ...(series.length > 0
+              ? [
+                  {
+                    source: bundleFiles.lagSnapshots,
+                    at: `describe-groups ${group}`,
+                    observed: { states: series.map((s) => s.state) },
+                  },
+                ]
+              : []),
           ],
           remedy: renderRemedy('rebalance-storm', { group, bootstrap: bootstrapOf(evidence) }),
-          facts: { group, states: states.map((s) => s.state) },
+          facts: {
+            group,
+            ...(g ? { generations: g.generations, joinGroups: g.joinGroups } : {}),
+            ...(series.length > 0 ? { states: series.map((s) => s.state) } : {}),
+          },
         }),
       )
     }

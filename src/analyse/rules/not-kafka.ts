@@ -18,7 +18,8 @@ import type { NotKafkaFacts, Rule, RuleFinding } from './rule-types.js'
  * Hot user code, deserialization or GC rather than Kafka (FM11): the CPU goes to the application's
  * own work — its handler, its deserializer, the record path, the garbage collector — and not to the
  * Kafka client's network loop. Then the answer is "not a Kafka problem", said plainly, so nobody
- * restarts brokers for it.
+ * restarts brokers for it. JIT compilation is left out: a JVM that has just started compiles hard
+ * for a while, which is not what anyone came for.
  */
 export const notKafkaThresholds = {
   /**
@@ -33,14 +34,12 @@ const areas: Partial<Record<ThreadKind, NotKafkaFacts['area']>> = {
   'user-code': 'user-code',
   'kafka-fetch-deserialization': 'deserialization',
   gc: 'gc',
-  jit: 'jit',
 }
 
 const areaText: Record<NotKafkaFacts['area'], string> = {
   'user-code': 'the application’s own code',
   deserialization: 'turning fetched records into objects (the record path and the deserializer)',
   gc: 'garbage collection',
-  jit: 'the JIT compiler',
 }
 
 export const notKafkaRule: Rule<'doctor.not-kafka'> = {

@@ -117,6 +117,34 @@ export const pollSpinRule: Rule<'doctor.poll-spin'> = {
       ]
     }
     if (evidence.traffic) {
+      // Fetches returning at once without a storm finding: max_wait_ms 0 allows any rate (the
+      // fetch-settings rule names it); the spin is the fetches, not the application's loop.
+      const index = trafficIndex(evidence)
+      const fastest = [...(index?.fetchClients ?? [])].sort((a, b) => b.ratePerS - a.ratePerS)[0]
+      if (fastest && fastest.ratePerS >= 20 && fastest.idleRatio >= 0.8) {
+        const fast: NonNullable<PollSpinFacts['fetch']> = {
+          client: fastest.clientId,
+          ...(fastest.brokerId !== undefined ? { broker: fastest.brokerId } : {}),
+          ratePerS: fastest.ratePerS,
+          ...(fastest.settings ? { maxWaitMs: fastest.settings.maxWaitMs } : {}),
+          idleRatio: fastest.idleRatio,
+          erroredRatio: fastest.erroredRatio,
+        }
+        const i = evidence.traffic.report.fetch.clients.indexOf(fastest)
+        return [
+          spin(
+            0.8,
+            `${threadText}: ${stormText(fast)}${fastest.settings ? `, fetching with max_wait_ms=${fastest.settings.maxWaitMs}` : ''}`,
+            [
+              ...refs,
+              trafficRef(`/fetch/clients/${i}`, { ratePerS: fast.ratePerS, idleRatio: fast.idleRatio }),
+            ],
+            remedy,
+            { ...facts, fetch: fast },
+            [],
+          ),
+        ]
+      }
       return [
         spin(
           0.7,

@@ -113,7 +113,7 @@ export interface RebalanceFacts {
 
 export interface NotKafkaFacts {
   thread: HotThreadFact
-  area: 'user-code' | 'deserialization' | 'gc' | 'jit'
+  area: 'user-code' | 'deserialization' | 'gc'
   /** The hottest non-Kafka method in the profile, when there is one. */
   hotMethod?: { method: string; selfPercent: number; totalPercent: number }
   processCpuPercent?: number

@@ -64,7 +64,9 @@ describe('doctor.not-kafka with CPU figures but no stacks', () => {
   it('does not call a hot thread without a stack user code: insufficient-data', () => {
     const [finding] = evaluate([{ name: 'order-worker', cpu: 90, frames: [] }], 0)
     expect(finding).toMatchObject({ verdict: 'insufficient-data', severity: 'info' })
-    expect(finding?.summary).toMatch(/^thread 'order-worker' \(tid 4200, nid 0x1068\) uses 90% of a core, but its stack could not be read/)
+    expect(finding?.summary).toMatch(
+      /^thread 'order-worker' \(tid 4200, nid 0x1068\) uses 90% of a core, but its stack could not be read/,
+    )
   })
 })
 
