@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReportJson } from '../../../src/report/report-json.js'
 import { type CliRun, runCli } from '../../support/cli.js'
+import { diagnoseRun } from '../../support/diagnose-run.js'
 import { type KafkaCluster, sharedCluster } from '../../support/kafka.js'
 import {
   type Patient,
@@ -20,6 +21,7 @@ import {
 } from '../../support/patients.js'
 
 const dirs: string[] = []
+const cleanups: (() => Promise<void>)[] = []
 let cluster: KafkaCluster
 let producer: ProducerPatient | undefined
 let consumer: Patient | undefined
@@ -50,6 +52,7 @@ afterAll(async () => {
   await consumer?.stop()
   await producer?.stop()
   for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+  for (const cleanup of cleanups) await cleanup()
 })
 
 async function outDir(): Promise<string> {
@@ -64,34 +67,24 @@ describe('diagnose on a healthy consumer under load', () => {
   let bundle: string
 
   beforeAll(async () => {
-    bundle = join(await outDir(), 'bundle')
-    run = await runCli(
-      [
-        'diagnose',
-        '--bootstrap-server',
-        cluster.bootstrap,
-        '--group',
-        group,
-        '--pid',
-        String(consumer?.pid),
-        '--capture',
-        '8s',
-        '--interface',
-        'lo',
-        '--duration',
-        '8s',
-        '--profile-duration',
-        '3s',
-        '--out',
-        bundle,
-        '--json',
-      ],
-      { timeoutMs: 120_000 },
-    )
-    report = JSON.parse(run.stdout) as ReportJson
-    process.stderr.write(
-      `[diagnose healthy] exit ${run.code}: ${report.rootCause.title}; ${report.findings.map((f) => `${f.id}=${f.verdict}/${f.severity}`).join(' ')}\n`,
-    )
+    const result = await diagnoseRun('healthy', [
+      '--bootstrap-server',
+      cluster.bootstrap,
+      '--group',
+      group,
+      '--pid',
+      String(consumer?.pid),
+      '--capture',
+      '8s',
+      '--interface',
+      'lo',
+      '--duration',
+      '8s',
+      '--profile-duration',
+      '3s',
+    ])
+    cleanups.push(result.cleanup)
+    ;({ run, report, bundle } = result)
   }, 180_000)
 
   it('finds nothing above OK and exits 0', () => {
