@@ -153,6 +153,10 @@ const usableStatus = (status: SourceEntry['status']) => status === 'collected' |
 
 export interface BundleParts {
   threads?: ThreadsResult
+  cluster?: Bundle['cluster']
+  lag?: Bundle['lag']
+  traffic?: Bundle['traffic']
+  jvmLibraries?: Bundle['jvmLibraries']
   /** Status per source (default: collected when its data is given, else skipped). */
   status?: Partial<Record<SourceName, SourceEntry['status']>>
   reasons?: Partial<Record<SourceName, string>>
@@ -166,9 +170,9 @@ export function bundleOf(parts: BundleParts): Bundle {
   const given: Record<SourceName, boolean> = {
     threads: parts.threads !== undefined,
     profile: false,
-    cluster: false,
-    lag: false,
-    capture: false,
+    cluster: parts.cluster !== undefined,
+    lag: parts.lag !== undefined,
+    capture: parts.traffic !== undefined,
   }
   const sources = {} as BundleManifest['sources']
   for (const name of sourceNames) {
@@ -204,6 +208,10 @@ export function bundleOf(parts: BundleParts): Bundle {
     manifest,
     availability: initialAvailability(manifest),
     ...(parts.threads ? { threads: parts.threads } : {}),
+    ...(parts.cluster ? { cluster: parts.cluster } : {}),
+    ...(parts.lag ? { lag: parts.lag } : {}),
+    ...(parts.traffic ? { traffic: parts.traffic } : {}),
+    ...(parts.jvmLibraries ? { jvmLibraries: parts.jvmLibraries } : {}),
     warnings: [],
   }
 }

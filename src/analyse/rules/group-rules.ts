@@ -13,21 +13,18 @@ import { isOwnClient } from './source-helpers.js'
  * generation climbing, its committed offset going backwards, its coordinator refusing kafka-doctor too.
  */
 
-/** Times the state left Stable and came back (a rebalance, or the only member leaving and rejoining). */
+/** Times the group's state left Stable (a rebalance, or its only member leaving) over the samples. */
 function stateFlaps(series: readonly { state: string }[]): number {
-  let changes = 0
-  for (let i = 1; i < series.length; i++) {
-    const before = series[i - 1]?.state === 'Stable'
-    const now = series[i]?.state === 'Stable'
-    if (before !== now) changes++
-  }
-  return Math.floor(changes / 2)
+  let departures = 0
+  for (let i = 1; i < series.length; i++)
+    if (series[i - 1]?.state === 'Stable' && series[i]?.state !== 'Stable') departures++
+  return departures
 }
 
 /**
  * Churn in a short run (a diagnose watch is seconds to minutes, the traffic analysis' own rule wants
  * four generations): two generation steps or two LeaveGroups in the capture, or the group's state
- * leaving Stable and coming back twice over the lag samples. A healthy group shows none of these.
+ * leaving Stable twice over the lag samples. A healthy group shows none of these.
  */
 export const rebalanceThresholds = { minGenerationSteps: 2, minLeaves: 2, minFlaps: 2 } as const
 
