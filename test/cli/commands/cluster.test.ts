@@ -137,7 +137,7 @@ describe('kafka-doctor cluster', () => {
     const lines = run.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(
       new RegExp(
-        `^Cluster ${cluster.clusterId} \\(KRaft\\): 3 brokers asked for their own metadata, 12 requests in \\d+ms$`,
+        `^Cluster ${cluster.clusterId} \\(KRaft\\): 3 brokers asked for their own metadata, \\d+ requests in \\d+ms$`,
       ),
     )
     expect(lines[1]).toMatch(
