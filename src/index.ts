@@ -3,6 +3,28 @@
  * thin layer over these exports.
  */
 
+// Cluster health and per-broker metadata (kafka-doctor cluster)
+export { type AnalyseClusterOptions, analyseCluster } from './analyse/cluster/analyse-cluster.js'
+export {
+  type ConsensusRule,
+  type Dissent,
+  type DissentReason,
+  type PartitionConsensus,
+  type PartitionValue,
+  partitionConsensus,
+} from './analyse/cluster/consensus.js'
+export { type RemedyContext, remedies as clusterRemedies } from './analyse/cluster/remedies.js'
+export type {
+  BrokerStatus,
+  ClusterAnalysis,
+  ClusterDivergence,
+  ClusterSummary,
+  ControllerSummary,
+  PartitionDivergence,
+  PartitionState,
+  TopicSummary,
+} from './analyse/cluster/types.js'
+export type { EvidenceRef, Finding, FindingSubject, Verdict } from './analyse/finding.js'
 // JVM threads and profiles (kafka-doctor threads / profile)
 export {
   type ClassifyThresholds,
@@ -14,6 +36,18 @@ export {
 } from './analyse/threads/classify.js'
 export { type FoldedStack, foldedText, StackFolder } from './analyse/threads/fold.js'
 export { type HotMethod, hotMethods } from './analyse/threads/hot-methods.js'
+export { type CollectClusterOptions, collectClusterSnapshot } from './collect/cluster/collect-cluster.js'
+export type {
+  BrokerView,
+  ClusterSnapshot,
+  ConfigsState,
+  QuorumState,
+  RequestRecord,
+  ViewMetadata,
+  ViewPartition,
+} from './collect/cluster/snapshot.js'
+export { clusterFiles, snapshotFiles } from './collect/cluster/snapshot-files.js'
+export { parseClusterSnapshot, readClusterSnapshot } from './collect/cluster/snapshot-schema.js'
 export { parseCollapsed, profileFromCollapsed } from './collect/profile/collapsed-input.js'
 export { type ProfileJvmOptions, profileJvm } from './collect/profile/profile-jvm.js'
 export type { ProfiledThread, ProfileResult } from './collect/profile/profile-result.js'
@@ -29,6 +63,8 @@ export type {
 } from './collect/threads/threads-result.js'
 // General
 export * from './errors.js'
+export { type BrokerAddress, parseBootstrapServers } from './net/address.js'
+export { type ClientConfig, parseClientConfig, readClientConfig } from './net/client-config.js'
 export * from './outcome.js'
 // Packet captures
 export * from './pcap/index.js'
@@ -38,6 +74,8 @@ export { type ListedRule, ProxyControl } from './proxy/control-client.js'
 export type { CountersSnapshot, PartitionCount } from './proxy/counters.js'
 export { type KafkaProxy, type ListenerInfo, type ProxyOptions, startProxy } from './proxy/proxy.js'
 export { type ParsedRule, parseRules, type Rule, type RuleInput, ruleSchema } from './proxy/rules.js'
+export { clusterJson } from './report/cluster-json.js'
+export { renderClusterText } from './report/cluster-text.js'
 export { renderFlameGraphHtml } from './report/flame-graph-html.js'
 export { writeProfileFiles } from './report/profile-files.js'
 export { toSpeedscope } from './report/speedscope.js'

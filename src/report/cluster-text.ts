@@ -186,6 +186,9 @@ function divergenceText(analysis: ClusterAnalysis, asked: number): string {
   if ((d.clusterId?.dissenters.length ?? 0) > 0) parts.push('brokers of different clusters')
   if (parts.length > 0) return parts.join('; ')
   const answered = analysis.brokers.filter((b) => b.reachable).length
+  if (answered < 2) {
+    return `not compared: ${answered === 0 ? 'no broker answered at its own address' : 'only one broker answered'}`
+  }
   const resolved =
     d.resolved.length > 0 ? ` (after ${d.resolved.length} partition(s) settled between rounds)` : ''
   return `none: ${answered === asked ? `all ${answered}` : `the ${answered} answering`} brokers report the same leaders, epochs and ISRs${resolved}`

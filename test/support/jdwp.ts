@@ -32,9 +32,10 @@ export interface SuspendedThread {
   resume(): Promise<void>
 }
 
+/** The JDK's jdb, as the rig finds java: under JAVA_HOME, else on PATH. */
 function jdbBin(): string {
-  const home = process.env.JAVA_HOME ?? '/usr/lib/jvm/java-17-openjdk-amd64'
-  return join(home, 'bin', 'jdb')
+  const home = process.env.JAVA_HOME
+  return home ? join(home, 'bin', 'jdb') : 'jdb'
 }
 
 class Jdb {

@@ -5,7 +5,14 @@ import type { EvidenceRef, Finding } from '../finding.js'
 import type { PartitionConsensus } from './consensus.js'
 import { type RemedyContext, remedies } from './remedies.js'
 import type { BrokerStatus } from './types.js'
-import { type AnsweredView, answered, latestViews, partitionEvidence, viewSource } from './views.js'
+import {
+  type AnsweredView,
+  answered,
+  comparedViews,
+  latestViews,
+  partitionEvidence,
+  viewSource,
+} from './views.js'
 
 /**
  * The broker table and the findings about brokers:
@@ -13,6 +20,8 @@ import { type AnsweredView, answered, latestViews, partitionEvidence, viewSource
  *   partitions (clients cannot reach those leaders either, most likely), else warning;
  * - replica-on-unregistered-broker: replicas assigned to a broker the cluster does not list (stopped,
  *   fenced or gone) → warning; the partitions' own findings carry the impact;
+ * - advertised-listeners-unreachable: a bootstrap address answered but no broker at its advertised
+ *   address did → critical: every client on this network fails after bootstrapping;
  * - bootstrap-unreachable: a `--bootstrap-server` address that answered nothing and is no registered
  *   broker → warning;
  * - leader-imbalance: a broker that is preferred leader of partitions it could lead (it is in their
@@ -35,7 +44,7 @@ export function analyseBrokers(
 ): { brokers: BrokerStatus[]; findings: Finding[] } {
   const latest = latestViews(snapshot)
   const latestById = new Map(latest.map((v) => [v.brokerId, v]))
-  const answeredViews = latest.filter(answered)
+  const answeredViews = comparedViews(snapshot)
   const viewById = new Map(answeredViews.map((v) => [v.brokerId, v]))
   const registered = new Set(registeredIds)
   const fenced = new Map(
@@ -111,6 +120,35 @@ export function analyseBrokers(
         remedy: remedies.unregisteredReplica({ ...context, broker: broker.id }),
       })
     }
+  }
+
+  const fallback = snapshot.bootstrapView
+  if (fallback && !latest.some(answered) && registered.size > 0) {
+    findings.push({
+      id: 'cluster.advertised-listeners-unreachable',
+      verdict: 'issue',
+      severity: 'critical',
+      confidence: 0.85,
+      subject: {},
+      summary: `bootstrap server ${fallback.address} answered, but no broker did at the address it advertises (${brokers
+        .filter((b) => b.registered)
+        .map((b) => `${b.id} ${b.host}:${b.port}`)
+        .join(
+          ', ',
+        )}): clients bootstrapping here will fail the same way; the cluster state shown is the bootstrap's view alone`,
+      evidence: [
+        {
+          source: clusterFiles.view({ brokerId: -1, round: 1 }),
+          at: '/metadata/brokers',
+          observed: fallback.metadata.brokers,
+        },
+        ...latest.slice(0, 3).map((view) => ({
+          source: viewSource(view),
+          observed: { outcome: view.outcome, error: view.error?.message },
+        })),
+      ],
+      remedy: remedies.advertisedListeners(context),
+    })
   }
 
   const reachableAddresses = new Set(

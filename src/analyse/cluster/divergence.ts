@@ -6,6 +6,7 @@ import type { ClusterDivergence, PartitionDissent, PartitionDivergence } from '.
 import {
   type AnsweredView,
   answered,
+  comparedViews,
   lastRound,
   partitionEvidence,
   viewSource,
@@ -38,7 +39,7 @@ export interface DivergenceResult {
 
 export function analyseDivergence(snapshot: ClusterSnapshot, context: RemedyContext): DivergenceResult {
   const rounds = lastRound(snapshot)
-  const latest = viewsOfRound(snapshot, rounds).filter(answered)
+  const latest = comparedViews(snapshot)
   const previous = rounds > 1 ? viewsOfRound(snapshot, rounds - 1).filter(answered) : []
   const prefer = { preferBroker: snapshot.bootstrapBroker }
   const now = partitionConsensus(latest, prefer)

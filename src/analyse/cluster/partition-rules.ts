@@ -5,7 +5,7 @@ import type { EvidenceRef, Finding } from '../finding.js'
 import type { PartitionConsensus } from './consensus.js'
 import { type RemedyContext, remedies } from './remedies.js'
 import type { TopicSummary } from './types.js'
-import { type AnsweredView, answered, latestViews, partitionEvidence } from './views.js'
+import { type AnsweredView, comparedViews, partitionEvidence } from './views.js'
 
 /**
  * Health of each partition, judged on the value the brokers agree on (consensus.ts) with the topic's
@@ -30,11 +30,7 @@ export function analysePartitions(
   consensus: readonly PartitionConsensus[],
   context: RemedyContext,
 ): { findings: Finding[]; topics: TopicSummary[]; minIsr: (topic: string) => number | null } {
-  const views = new Map(
-    latestViews(snapshot)
-      .filter(answered)
-      .map((v) => [v.brokerId, v]),
-  )
+  const views = new Map(comparedViews(snapshot).map((v) => [v.brokerId, v]))
   const configs = snapshot.configs.topics
   const minIsr = (topic: string) =>
     configs.find((c) => c.topic === topic && c.errorCode === 0)?.minInsyncReplicas ?? null

@@ -93,6 +93,12 @@ export const remedies = {
       '1. Is it running, and is its advertised listener reachable from here (DNS, firewall, `advertised.listeners`)? Clients use the same address.',
       `2. If it is down, its partitions show under-replicated soon: \`kafka-topics --bootstrap-server ${c.bootstrap} --describe --under-replicated-partitions\`.`,
     ].join('\n'),
+  advertisedListeners: (c: RemedyContext) =>
+    [
+      'Clients connect to the addresses brokers advertise, not to the bootstrap address; from here none of them answers.',
+      "1. Compare each broker's `advertised.listeners` with what this host can resolve and reach (DNS, NAT, container networks, firewalls); a listener per network (`listeners` + `advertised.listeners` + `listener.security.protocol.map`) is the usual fix.",
+      `2. \`kafka-broker-api-versions --bootstrap-server ${c.bootstrap}\` prints the advertised address of every broker it reaches.`,
+    ].join('\n'),
   bootstrapUnreachable: () =>
     'A `--bootstrap-server` address did not answer. Clients configured with the same list fall back to the others, but remove or fix the address.',
   divergence: (c: RemedyContext) =>

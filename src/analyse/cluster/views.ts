@@ -37,6 +37,31 @@ export function latestViews(snapshot: ClusterSnapshot): BrokerView[] {
   return [...latest.values()].sort((a, b) => a.brokerId - b.brokerId)
 }
 
+/**
+ * The views the brokers are compared on: every answer of the last round; when no broker answered at
+ * its advertised address, the bootstrap address's answer (broker id -1), so that the cluster's state
+ * is still reported.
+ */
+export function comparedViews(snapshot: ClusterSnapshot): AnsweredView[] {
+  const round = lastRound(snapshot)
+  const views = viewsOfRound(snapshot, round).filter(answered)
+  const fallback = snapshot.bootstrapView
+  if (views.length > 0 || !fallback) return views
+  const [host = '', port = '0'] = fallback.address.split(/:(?=\d+$)/)
+  return [
+    {
+      brokerId: -1,
+      host,
+      port: Number(port),
+      round: Math.max(1, round),
+      requestedAt: fallback.requestedAt,
+      durationMs: fallback.durationMs,
+      outcome: 'ok',
+      metadata: fallback.metadata,
+    },
+  ]
+}
+
 /** Where a broker view lives in an evidence bundle (one file per broker and round). */
 export function viewSource(view: Pick<BrokerView, 'brokerId' | 'round'>): string {
   return clusterFiles.view(view)

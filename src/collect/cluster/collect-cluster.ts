@@ -151,6 +151,16 @@ export async function collectClusterSnapshot(options: CollectClusterOptions): Pr
       topicsRequested: topics,
       bootstrap,
       bootstrapBroker,
+      ...(bootstrapBroker === null
+        ? {
+            bootstrapView: {
+              address: addressKey(winner.address),
+              requestedAt: winner.requestedAt,
+              durationMs: winner.durationMs,
+              metadata: toViewMetadata(winner.version, winner.body),
+            },
+          }
+        : {}),
       mode,
       describeCluster: cluster,
       quorum,

@@ -85,6 +85,9 @@ const snapshotSchema = z.object({
     z.object({ address: z.string(), outcome, brokerId: int.nullable(), error: collectError.optional() }),
   ),
   bootstrapBroker: int.nullable(),
+  bootstrapView: z
+    .object({ address: z.string(), requestedAt: z.string(), durationMs: z.number(), metadata: viewMetadata })
+    .optional(),
   mode: z.enum(['kraft', 'zookeeper']),
   describeCluster: z.object({
     ...requestMeta,

@@ -197,6 +197,12 @@ export interface ClusterSnapshot {
   bootstrap: BootstrapAttempt[]
   /** The bootstrap broker whose answer named the brokers to ask. */
   bootstrapBroker: number | null
+  /**
+   * The first bootstrap answer, kept only when its address is none of the registered brokers'
+   * advertised addresses (a load balancer, a DNS alias, a NAT): if the advertised addresses turn out
+   * to be unreachable from here, it is the only view there is.
+   */
+  bootstrapView?: { address: string; requestedAt: string; durationMs: number; metadata: ViewMetadata }
   /** KRaft when the brokers advertise DescribeQuorum (a KRaft-only API for brokers), else ZooKeeper. */
   mode: 'kraft' | 'zookeeper'
   describeCluster: DescribeClusterState

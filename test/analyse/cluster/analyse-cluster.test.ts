@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { analyseCluster } from '../../../src/analyse/cluster/analyse-cluster.js'
 import type { Finding } from '../../../src/analyse/finding.js'
 import { exitCodeForFindings } from '../../../src/outcome.js'
+import { renderClusterText } from '../../../src/report/cluster-text.js'
 import { everywhere, recorded, viewOf } from '../../support/cluster-snapshots.js'
 
 const ids = (findings: readonly Finding[]) => [...new Set(findings.map((f) => f.id))].sort()
@@ -124,6 +125,42 @@ describe('analyseCluster on recorded real snapshots', () => {
       outcome: 'timeout',
     })
     expect(analysis.partitions.every((p) => p.reportedBy.join() === '1,2')).toBe(true)
+  })
+
+  it('bootstrap through an alias whose brokers advertise addresses unreachable from here', () => {
+    const snapshot = recorded('healthy')
+    const answer = viewOf(snapshot, 1).metadata
+    if (!answer) throw new Error('no metadata')
+    snapshot.bootstrapBroker = null
+    snapshot.bootstrapView = {
+      address: 'kafka-lb:9092',
+      requestedAt: snapshot.startedAt,
+      durationMs: 3,
+      metadata: answer,
+    }
+    for (const view of snapshot.views) {
+      view.outcome = 'unreachable'
+      view.error = { code: 'KD_UNREACHABLE', message: `cannot resolve host of ${view.host}:${view.port}` }
+      delete view.metadata
+    }
+    const analysis = analyseCluster(snapshot)
+    // The partitions are still reported, from the bootstrap's answer.
+    expect(analysis.partitions).toHaveLength(9)
+    expect(analysis.partitions[0]?.reportedBy).toEqual([-1])
+    expect(analysis.brokers.map((b) => [b.id, b.registered, b.reachable])).toEqual([
+      [1, true, false],
+      [2, true, false],
+      [3, true, false],
+    ])
+    const [advertised] = byId(analysis.findings, 'cluster.advertised-listeners-unreachable')
+    expect(advertised?.severity).toBe('critical')
+    expect(advertised?.summary).toMatch(
+      /^bootstrap server kafka-lb:9092 answered, but no broker did at the address it advertises \(1 127\.0\.0\.1:\d+, 2 /,
+    )
+    expect(advertised?.evidence[0]?.source).toBe('cluster/views/bootstrap.json')
+    expect(byId(analysis.findings, 'cluster.broker-unreachable')).toHaveLength(3)
+    expect(byId(analysis.findings, 'cluster.under-replicated')).toEqual([])
+    expect(renderClusterText(analysis, snapshot)).toContain('Partitions  9 in 2 topics: all healthy')
   })
 
   it('min.insync.replicas unknown: says so and skips the min-ISR checks', () => {

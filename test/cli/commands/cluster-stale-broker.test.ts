@@ -157,7 +157,9 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
   })
 
   it('names broker 3 as the stale one: older epoch, old leader and replicas, persistent; exit 2', async () => {
-    const describedNow = parseTopicsDescribe(await tool('kafka-topics', ['--describe', '--topic', 'orders']))
+    // Not kafka-topics: its Admin client may ask broker 3 and print the stale view. Broker 1's own answer.
+    const fresh = await cluster.metadata({ brokerId: 1, topics: ['orders'] })
+    const reference = fresh.topics[0]?.partitions.find((p) => p.partition === moved)
     const run = await runCli([
       'cluster',
       '--bootstrap-server',
@@ -189,7 +191,6 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
     })
     expect(stale?.value.leaderEpoch).toBeLessThan(orders0?.agreed.leaderEpoch ?? 0)
     // The value kafka-doctor reports as the cluster's is what Kafka's own tool reports.
-    const reference = describedNow.find((p) => p.partition === moved)
     expect(report.partitions.find((p) => p.topic === 'orders' && p.partition === moved)).toMatchObject({
       leader: reference?.leader,
       replicas: reference?.replicas,
@@ -218,6 +219,18 @@ describe('kafka-doctor cluster finds a real broker serving stale metadata', () =
           reordered[0] && m.topics.some((t) => t.name === 'fresh'),
       { brokerId: 3, timeoutMs: 30_000 },
     )
+    // While stale, broker 3 followed the old leader and may have dropped out of that ISR (after
+    // replica.lag.time.max.ms on a slow run); it rejoins once it follows the new one.
+    for (const brokerId of [1, 3]) {
+      await cluster.waitForMetadata(
+        (m) => m.topics.every((t) => t.partitions.every((p) => p.isr.length === 3)),
+        {
+          brokerId,
+          topics: ['orders', 'fresh'],
+          timeoutMs: 60_000,
+        },
+      )
+    }
     const run = await runCli(['cluster', '--bootstrap-server', cluster.bootstrap, '--json'])
     const report = JSON.parse(run.stdout) as JsonReport
     expect(report.divergence.partitions).toEqual([])

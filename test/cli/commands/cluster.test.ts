@@ -137,7 +137,7 @@ describe('kafka-doctor cluster', () => {
     const lines = run.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(
       new RegExp(
-        `^Cluster ${cluster.clusterId} \\(KRaft\\): 3 brokers asked for their own metadata, 12 requests in \\d+ms$`,
+        `^Cluster ${cluster.clusterId} \\(KRaft\\): 3 brokers asked for their own metadata, \\d+ requests in \\d+ms$`,
       ),
     )
     expect(lines[1]).toMatch(
@@ -184,36 +184,37 @@ describe('kafka-doctor cluster', () => {
 
   it('a broker killed hard is still registered: it is marked unreachable, critical since it leads', async () => {
     await cluster.stopBroker(3, { hard: true })
-    // In-process, so that it runs well inside the 9 s before the controller fences the dead broker.
-    const snapshot = await collectClusterSnapshot({
-      bootstrap: parseBootstrapServers(brokerAddress(1)),
-      timeoutMs: 3000,
-    })
-    const analysis = analyseCluster(snapshot)
-    expect(snapshot.views.map((v) => [v.brokerId, v.outcome])).toEqual([
-      [1, 'ok'],
-      [2, 'ok'],
-      [3, 'unreachable'],
-    ])
-    expect(analysis.brokers.find((b) => b.id === 3)).toMatchObject({
-      registered: true,
-      reachable: false,
-      outcome: 'unreachable',
-      host: cluster.brokers[2]?.host,
-      port: cluster.brokers[2]?.port,
-    })
-    const unreachable = analysis.findings.filter((f) => f.id === 'cluster.broker-unreachable')
-    expect(unreachable.map((f) => [f.subject, f.severity])).toEqual([[{ broker: 3 }, 'critical']])
-    expect(unreachable[0]?.summary).toMatch(
-      /^broker 3 \(127\.0\.0\.1:\d+\) is registered but did not answer: cannot connect/,
-    )
-    await cluster.startBroker(3)
-    await cluster.waitForMetadata(
-      (m) => m.topics.every((t) => t.partitions.every((p) => p.isr.length === 3)),
-      {
-        timeoutMs: 60_000,
-      },
-    )
+    try {
+      // In-process, so that it runs well inside the 9 s before the controller fences the dead broker.
+      const snapshot = await collectClusterSnapshot({
+        bootstrap: parseBootstrapServers(brokerAddress(1)),
+        timeoutMs: 3000,
+      })
+      const analysis = analyseCluster(snapshot)
+      expect(snapshot.views.map((v) => [v.brokerId, v.outcome === 'ok'])).toEqual([
+        [1, true],
+        [2, true],
+        [3, false],
+      ])
+      expect(analysis.brokers.find((b) => b.id === 3)).toMatchObject({
+        registered: true,
+        reachable: false,
+        host: cluster.brokers[2]?.host,
+        port: cluster.brokers[2]?.port,
+      })
+      const unreachable = analysis.findings.filter((f) => f.id === 'cluster.broker-unreachable')
+      expect(unreachable.map((f) => [f.subject, f.severity])).toEqual([[{ broker: 3 }, 'critical']])
+      // (Refused, as a rule; a connection the dying JVM still accepted shows as reset or closed.)
+      expect(unreachable[0]?.summary).toMatch(
+        /^broker 3 \(127\.0\.0\.1:\d+\) is registered but did not answer: .+; the cluster names it leader of [1-9]\d* partitions$/,
+      )
+    } finally {
+      await cluster.startBroker(3)
+      await cluster.waitForMetadata(
+        (m) => m.topics.every((t) => t.partitions.every((p) => p.isr.length === 3)),
+        { timeoutMs: 60_000 },
+      )
+    }
   })
 
   it('one broker stopped: its partitions under-replicated as kafka-topics says, it is out of every ISR, exit 1', async () => {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -98,6 +99,7 @@ describe('collectClusterSnapshot against the real cluster', () => {
     })
     await new Promise((resolve) => setTimeout(resolve, 1500))
     const pcap = await capture.stop()
+    rmSync(capture.file, { force: true })
     const ours = kafkaExchanges(
       tcpStreams(
         pcap,
