@@ -24,7 +24,32 @@ export type {
   PartitionState,
   TopicSummary,
 } from './analyse/cluster/types.js'
+// Diagnosis: evidence bundle, rules, decision table, report.json (kafka-doctor diagnose / analyze)
+export {
+  type Cell as DecisionCell,
+  type DecisionRow,
+  decide,
+  decisionRows,
+  type RootCauseKind,
+  rootCauseKinds,
+  type Signal,
+  type Signals,
+  signalColumns,
+  signalsOf,
+} from './analyse/decision-table.js'
+export {
+  type ChainStep,
+  type Diagnosis,
+  diagnoseBundle,
+  findingsSchema,
+  type RootCause,
+} from './analyse/diagnosis.js'
 export type { EvidenceRef, Finding, FindingSubject, Verdict } from './analyse/finding.js'
+export { type Evidence, gatherEvidence } from './analyse/rules/evidence.js'
+export { rules as doctorRules, runRules } from './analyse/rules/index.js'
+export { type RemedyName, remedyNames, renderRemedy } from './analyse/rules/remedy.js'
+export type { Rule as DoctorRule, RuleFacts, RuleFinding, RuleId } from './analyse/rules/rule-types.js'
+export { ruleIds } from './analyse/rules/rule-types.js'
 // JVM threads and profiles (kafka-doctor threads / profile)
 export {
   type ClassifyThresholds,
@@ -36,6 +61,19 @@ export {
 } from './analyse/threads/classify.js'
 export { type FoldedStack, foldedText, StackFolder } from './analyse/threads/fold.js'
 export { type HotMethod, hotMethods } from './analyse/threads/hot-methods.js'
+export type { Bundle, ClusterLook, SourceAvailability } from './collect/bundle/bundle.js'
+export { bundleFiles } from './collect/bundle/bundle-files.js'
+export { BundleWriter } from './collect/bundle/bundle-writer.js'
+export {
+  type CollectBundleOptions,
+  type CollectedBundle,
+  collectBundle,
+} from './collect/bundle/collect-bundle.js'
+export type { BundleManifest, SourceEntry, SourceName, SourceStatus } from './collect/bundle/manifest.js'
+export { bundleSchema, sourceNames } from './collect/bundle/manifest.js'
+export { parseManifest } from './collect/bundle/manifest-schema.js'
+export { readBundle } from './collect/bundle/read-bundle.js'
+export { writeHeadersOnlyCapture } from './collect/bundle/strip-capture.js'
 export { type CollectClusterOptions, collectClusterSnapshot } from './collect/cluster/collect-cluster.js'
 export type {
   BrokerView,
@@ -76,9 +114,14 @@ export { type KafkaProxy, type ListenerInfo, type ProxyOptions, startProxy } fro
 export { type ParsedRule, parseRules, type Rule, type RuleInput, ruleSchema } from './proxy/rules.js'
 export { clusterJson } from './report/cluster-json.js'
 export { renderClusterText } from './report/cluster-text.js'
+export { type DiagnosisTextOptions, renderDiagnosisText } from './report/diagnosis-text.js'
 export { renderFlameGraphHtml } from './report/flame-graph-html.js'
 export { writeProfileFiles } from './report/profile-files.js'
+export { renderReportHtml } from './report/report-html.js'
+export { buildReport, type ReportJson, reportSchema } from './report/report-json.js'
+export type { LagSeries, ReportSeries, TrafficSeries } from './report/report-series.js'
 export { toSpeedscope } from './report/speedscope.js'
 export { renderThreadsText } from './report/threads-text.js'
+export { type AnalysisResult, analyseBundleDir } from './report/write-report.js'
 export { toJson } from './util/json.js'
 export { toolVersion } from './version.js'
