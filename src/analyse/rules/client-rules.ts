@@ -30,16 +30,19 @@ export const oldClientRule: Rule<'doctor.old-client'> = {
   title: 'Old client version with known busy-loop fixes',
   evaluate(evidence) {
     const versions: { client: string; software: string; version: string; ref: EvidenceRef }[] = []
-    const report = evidence.traffic?.report
-    report?.clients.forEach((c, i) => {
-      if (!c.software || isOwnClient(c.clientId) || !/java/i.test(c.software.name)) return
+    for (const c of evidence.traffic?.report.clients ?? []) {
+      if (!c.software || isOwnClient(c.clientId) || !/java/i.test(c.software.name)) continue
       versions.push({
         client: c.clientId,
         software: c.software.name,
         version: c.software.version,
-        ref: { source: bundleFiles.traffic, at: `/clients/${i}/software`, observed: c.software },
+        ref: {
+          source: bundleFiles.traffic,
+          at: `/clients/${evidence.traffic?.full.clients.indexOf(c)}/software`,
+          observed: c.software,
+        },
       })
-    })
+    }
     evidence.bundle.jvmLibraries?.kafkaClients.forEach((lib, i) => {
       versions.push({
         client: `the consumer in JVM ${evidence.bundle.jvmLibraries?.pid}`,
@@ -167,7 +170,7 @@ export const fetchSettingsRule: Rule<'doctor.fetch-settings'> = {
             ...(wrapped?.evidence ?? []),
             {
               source: bundleFiles.traffic,
-              at: `/fetch/clients/${evidence.traffic?.report.fetch.clients.indexOf(flow) ?? 0}/settings`,
+              at: `/fetch/clients/${evidence.traffic?.full.fetch.clients.indexOf(flow) ?? 0}/settings`,
               observed: s,
             },
           ],

@@ -65,7 +65,12 @@ export interface LagEvidence {
 }
 
 export interface TrafficEvidence {
+  /** The report narrowed to the target group's clients (see `targetClients`). */
   report: TrafficReport
+  /** The report as the bundle holds it: evidence pointers (`/fetch/clients/3`) index into this one. */
+  full: TrafficReport
+  /** The client ids judged, or null when every client (but kafka-doctor's own) was. */
+  clients: string[] | null
   /** The traffic analysis' findings, recomputed from the report (so a newer kafka-doctor applies its rules). */
   findings: Finding[]
 }
@@ -106,11 +111,52 @@ export function gatherEvidence(bundle: Bundle): Evidence {
     evidence.sourceFindings.push(...findings)
   }
   if (bundle.traffic) {
-    const findings = trafficFindings(bundle.traffic).map(inTrafficFiles)
-    evidence.traffic = { report: bundle.traffic, findings }
+    const clients = targetClients(bundle)
+    const report = focusTraffic(bundle.traffic, clients, new Set(bundle.manifest.target.groups))
+    const findings = trafficFindings(report).map(inTrafficFiles)
+    evidence.traffic = {
+      report,
+      full: bundle.traffic,
+      findings,
+      clients: clients ? [...clients].sort() : null,
+    }
     evidence.sourceFindings.push(...findings)
   }
   return evidence
+}
+
+/**
+ * The clients the diagnosis is about: `--client-id` when given, else the members of the target groups,
+ * by client id, over every lag sample. A capture filtered on the brokers' addresses holds every client of the host (and
+ * kafka-doctor's own requests); the rules judge the group's consumers. Undefined when no member is
+ * known (a manually assigned consumer, no lag samples): then every client but kafka-doctor's own.
+ */
+export function targetClients(bundle: Bundle): Set<string> | undefined {
+  const given = bundle.manifest.target.clientIds ?? []
+  if (given.length > 0) return new Set(given)
+  const groups = new Set(bundle.manifest.target.groups)
+  const clients = new Set<string>()
+  for (const s of bundle.lag?.snapshots ?? [])
+    for (const g of s.groups) if (groups.has(g.group)) for (const m of g.members) clients.add(m.clientId)
+  return clients.size > 0 ? clients : undefined
+}
+
+/** The traffic tables narrowed to the target clients and groups (the timeline stays whole). */
+function focusTraffic(
+  report: TrafficReport,
+  clients: ReadonlySet<string> | undefined,
+  groups: ReadonlySet<string>,
+): TrafficReport {
+  const keep = (clientId: string) =>
+    !clientId.startsWith('kafka-doctor') && (!clients || clients.has(clientId))
+  return {
+    ...report,
+    clients: report.clients.filter((c) => keep(c.clientId)),
+    flows: report.flows.filter((f) => keep(f.clientId)),
+    clientErrors: report.clientErrors.filter((e) => keep(e.clientId)),
+    fetch: { ...report.fetch, clients: report.fetch.clients.filter((f) => keep(f.clientId)) },
+    groups: groups.size > 0 ? report.groups.filter((g) => groups.has(g.group)) : report.groups,
+  }
 }
 
 /** A cluster finding's evidence (`cluster/views/…`) pointed at the look's own files (`cluster/end/views/…`). */

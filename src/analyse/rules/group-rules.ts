@@ -98,7 +98,7 @@ export const rebalanceStormRule: Rule<'doctor.rebalance-storm'> = {
               ? [
                   {
                     source: bundleFiles.traffic,
-                    at: `/groups/${evidence.traffic?.report.groups.indexOf(g)}`,
+                    at: `/groups/${evidence.traffic?.full.groups.indexOf(g)}`,
                     observed: { generations: g.generations, joinGroups: g.joinGroups, leaveGroups: leaves },
                   },
                 ]

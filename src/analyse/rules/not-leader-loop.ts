@@ -66,7 +66,7 @@ export const notLeaderLoopRule: Rule<'doctor.not-leader-loop'> = {
       const refs: EvidenceRef[] = [
         ...rows.map((r) => ({
           source: bundleFiles.traffic,
-          at: `/clientErrors/${traffic.report.clientErrors.indexOf(r)}`,
+          at: `/clientErrors/${traffic.full.clientErrors.indexOf(r)}`,
           observed: { broker: r.brokerId, codes: r.codes, firstT: r.firstT, lastT: r.lastT },
         })),
         ...(metadataIndex >= 0 && (naming ?? 0) > 0

@@ -77,7 +77,7 @@ export const pollSpinRule: Rule<'doctor.poll-spin'> = {
     const fetch = storm ? fetchOf(evidence, storm) : undefined
     if (fetch) facts.fetch = fetch
     const flowIndex = fetch
-      ? (evidence.traffic?.report.fetch.clients.findIndex(
+      ? (evidence.traffic?.full.fetch.clients.findIndex(
           (f) => f.clientId === fetch.client && f.brokerId === fetch.broker,
         ) ?? -1)
       : -1
@@ -130,7 +130,7 @@ export const pollSpinRule: Rule<'doctor.poll-spin'> = {
           idleRatio: fastest.idleRatio,
           erroredRatio: fastest.erroredRatio,
         }
-        const i = evidence.traffic.report.fetch.clients.indexOf(fastest)
+        const i = evidence.traffic.full.fetch.clients.indexOf(fastest)
         return [
           spin(
             0.8,

@@ -13,6 +13,7 @@ import type { CommandModule } from './index.js'
 interface DiagnoseFlags extends OutputOptions, Partial<ConnectionOptions> {
   group?: string[]
   topic?: string[]
+  clientId?: string[]
   pid?: string
   capture?: number
   interface?: string
@@ -34,6 +35,11 @@ export const diagnoseCommand: CommandModule = {
       .option('--group <group>', 'consumer group to look at (repeatable)', collect)
       .option('--topic <topic>', 'only these topics (repeatable; default: the groups’ topics)', collect)
       .option('--pid <pid>', 'the consumer JVM’s process id, to sample its threads and profile it')
+      .option(
+        '--client-id <id>',
+        'the consumer’s client.id (repeatable): the capture is judged for these clients (default: the groups’ members)',
+        collect,
+      )
       .addOption(
         new Option(
           '--capture <duration>',
@@ -97,6 +103,7 @@ export const diagnoseCommand: CommandModule = {
           ...(flags.commandConfig ? { commandConfig: flags.commandConfig } : {}),
           groups: flags.group ?? [],
           topics: flags.topic ?? [],
+          ...(flags.clientId ? { clientIds: flags.clientId } : {}),
           ...(pid !== undefined ? { pid } : {}),
           durationMs: flags.duration,
           ...(flags.capture !== undefined ? { captureMs: flags.capture } : {}),

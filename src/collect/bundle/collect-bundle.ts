@@ -34,6 +34,8 @@ export interface CollectBundleOptions {
   commandConfig?: string
   groups: readonly string[]
   topics: readonly string[]
+  /** The consumers' client ids (`--client-id`), to tell them from other clients in the capture. */
+  clientIds?: readonly string[]
   pid?: number
   /** The run's length: the lag watch and the cluster's second look span it (default 30 s). */
   durationMs: number
@@ -163,6 +165,7 @@ export async function collectBundle(options: CollectBundleOptions): Promise<Coll
       groups: [...options.groups],
       topics: [...options.topics],
       pid: options.pid ?? null,
+      ...(options.clientIds && options.clientIds.length > 0 ? { clientIds: [...options.clientIds] } : {}),
       interface: options.captureMs !== undefined ? (options.interface ?? null) : null,
     },
     sources: {

@@ -44,6 +44,7 @@ const manifestSchema = z.object({
     groups: z.array(z.string()),
     topics: z.array(z.string()),
     pid: z.number().int().positive().nullable(),
+    clientIds: z.array(z.string()).optional(),
     interface: z.string().nullable(),
   }),
   sources: z.object(sources),

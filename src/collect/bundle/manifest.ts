@@ -52,6 +52,8 @@ export interface BundleTarget {
   groups: string[]
   topics: string[]
   pid: number | null
+  /** `--client-id`: the consumers' client ids, when given (else the groups' members are the target). */
+  clientIds?: string[]
   /** Capture interface, when a capture was asked for. */
   interface: string | null
 }

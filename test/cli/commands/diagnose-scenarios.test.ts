@@ -9,16 +9,11 @@
  * - processing slower than max.poll.interval.ms → a rebalance storm;
  * - the topic deleted and created again under the group → negative lag without a spin.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type DiagnoseRun, diagnoseRun } from '../../support/diagnose-run.js'
 import { commitGroupOffsets } from '../../support/group-offsets.js'
 import { type KafkaCluster, sharedCluster } from '../../support/kafka.js'
-import {
-  type Patient,
-  type ProducerPatient,
-  runProducerPatient,
-  startConsumerPatient,
-} from '../../support/patients.js'
+import { type Patient, runProducerPatient, startConsumerPatient } from '../../support/patients.js'
 
 let cluster: KafkaCluster
 const runs: DiagnoseRun[] = []
@@ -28,8 +23,12 @@ beforeAll(async () => {
   cluster = await sharedCluster()
 }, 180_000)
 
+// Each scenario's patients stop when it ends, passed or not, so that none leaks into the next capture.
+afterEach(async () => {
+  for (const p of patients.splice(0)) await p.stop({ timeoutMs: 10_000 }).catch(() => undefined)
+})
+
 afterAll(async () => {
-  for (const p of patients) await p.stop({ timeoutMs: 10_000 }).catch(() => undefined)
   for (const r of runs) await r.cleanup()
 })
 
@@ -61,8 +60,10 @@ async function diagnose(
   group: string,
   pid: number | undefined,
   seconds = 10,
+  extra: string[] = [],
 ): Promise<DiagnoseRun> {
   const args = [
+    ...extra,
     '--bootstrap-server',
     cluster.bootstrap,
     '--group',
@@ -102,7 +103,6 @@ describe('a consumer with fetch.max.wait.ms=0 on an idle topic', () => {
     expect(report.findings.find((f) => f.id === 'doctor.not-leader-loop')?.verdict).toBe('ok')
     expect(report.rootCause.remedies[0]?.markdown).toContain('fetch.max.wait.ms=500')
     expect(run.code).toBe(1)
-    await patient.stop()
   }, 240_000)
 })
 
@@ -124,20 +124,15 @@ describe('a consumer calling poll(Duration.ZERO) in a tight loop', () => {
     expect(report.findings.find((f) => f.id === 'doctor.fetch-settings')?.verdict).toBe('ok')
     expect(report.findings.find((f) => f.id === 'doctor.not-leader-loop')?.verdict).toBe('ok')
     expect(run.code).toBe(1)
-    await patient.stop()
   }, 240_000)
 })
 
 describe('a consumer whose deserializer burns the CPU', () => {
-  let producer: ProducerPatient | undefined
-  afterAll(async () => {
-    await producer?.stop()
-  })
-
   it('is not a Kafka problem, and says so', async () => {
     const topic = await topicWith('heavy', 0)
     const group = `${topic}-group`
-    producer = await runProducerPatient({ bootstrap: cluster.bootstrap, topic, count: -1, rate: 400 })
+    const producer = await runProducerPatient({ bootstrap: cluster.bootstrap, topic, count: -1, rate: 400 })
+    patients.push(producer)
     const patient = await consumer({
       bootstrap: cluster.bootstrap,
       topics: [topic],
@@ -156,22 +151,15 @@ describe('a consumer whose deserializer burns the CPU', () => {
       area: 'deserialization',
     })
     expect(run.code).toBe(1)
-    await patient.stop()
-    await producer.stop()
-    producer = undefined
   }, 240_000)
 })
 
 describe('a consumer slower than max.poll.interval.ms', () => {
-  let producer: ProducerPatient | undefined
-  afterAll(async () => {
-    await producer?.stop()
-  })
-
   it('is a rebalance storm', async () => {
     const topic = await topicWith('rebalance', 0)
     const group = `${topic}-group`
-    producer = await runProducerPatient({ bootstrap: cluster.bootstrap, topic, count: -1, rate: 300 })
+    const producer = await runProducerPatient({ bootstrap: cluster.bootstrap, topic, count: -1, rate: 300 })
+    patients.push(producer)
     const patient = await consumer({
       bootstrap: cluster.bootstrap,
       topics: [topic],
@@ -187,9 +175,6 @@ describe('a consumer slower than max.poll.interval.ms', () => {
     const storm = report.findings.find((f) => f.id === 'doctor.rebalance-storm')
     expect(storm).toMatchObject({ verdict: 'issue', subject: { group } })
     expect(report.rootCause.remedies[0]?.markdown).toContain('max.poll.interval.ms')
-    await patient.stop()
-    await producer.stop()
-    producer = undefined
   }, 240_000)
 })
 
@@ -226,6 +211,7 @@ describe('the topic deleted and created again under the group', () => {
       bootstrap: cluster.bootstrap,
       assign: [`${topic}:0`],
       group,
+      clientId: `${topic}-consumer`,
       commit: 'none',
       props: { 'enable.auto.commit': 'true', 'auto.commit.interval.ms': '300', 'auto.offset.reset': 'none' },
     })
@@ -248,7 +234,12 @@ describe('the topic deleted and created again under the group', () => {
     )
     // The stale position lands in the new topic within an auto-commit interval or two.
     await new Promise((resolve) => setTimeout(resolve, 3000))
-    const { run, report } = await diagnose('topic-recreated', group, undefined, 8)
+    // A manually assigned consumer is no member of the group: name it, so that other clients of the
+    // shared cluster in the capture are not judged.
+    const { run, report } = await diagnose('topic-recreated', group, undefined, 8, [
+      '--client-id',
+      `${topic}-consumer`,
+    ])
     expect(report.rootCause.kind).toBe('lag-anomaly')
     const negative = report.findings.find((f) => f.id === 'doctor.negative-lag')
     expect(negative).toMatchObject({
@@ -259,6 +250,5 @@ describe('the topic deleted and created again under the group', () => {
     expect(report.rootCause.summary).toMatch(/leader epoch 0/)
     expect(report.findings.find((f) => f.id === 'doctor.poll-spin')?.verdict).toBe('insufficient-data')
     expect(run.code).toBe(2)
-    await patient.stop()
   }, 240_000)
 })
