@@ -24,8 +24,10 @@ import { consumedRecordsPerSecond, isOwnClient, trafficIndex } from './source-he
  * a hot poll thread that moves many records a second is work, not a spin (FM11's discriminator).
  */
 export const pollSpinThresholds = {
-  /** Records a second over the run above which CPU in the poll loop counts as real work. */
-  busyRecordsPerSecond: 200,
+  /** Records a second over the run from which CPU in the poll loop counts as real work. */
+  busyRecordsPerSecond: 50,
+  /** …or fetches that mostly bring records back (share of empty or errored answers below this). */
+  busyIdleRatio: 0.5,
 } as const
 
 export const pollSpinRule: Rule<'doctor.poll-spin'> = {
@@ -106,12 +108,24 @@ export const pollSpinRule: Rule<'doctor.poll-spin'> = {
         spin(hot ? 0.9 : 0.65, `${threadText}: ${stormText(fetch)}`, refs, remedy, facts, [storm.id], storm),
       ]
     }
-    // A hot poll thread without a storm in the traffic.
-    if (consumed && consumed.perSecond >= pollSpinThresholds.busyRecordsPerSecond) {
+    // A hot poll thread without a storm in the traffic: work when records flow (FM11's discriminator:
+    // bytes and records consumed high means legitimate cost; both ≈ 0 with high CPU means a spin).
+    const flows = trafficIndex(evidence)?.fetchClients ?? []
+    const fetches = flows.reduce((sum, f) => sum + f.fetches, 0)
+    const idle =
+      fetches > 0 ? flows.reduce((sum, f) => sum + f.idleRatio * f.fetches, 0) / fetches : undefined
+    const busyByRecords =
+      consumed !== undefined && consumed.perSecond >= pollSpinThresholds.busyRecordsPerSecond
+    const busyByFetches = idle !== undefined && idle < pollSpinThresholds.busyIdleRatio
+    if (busyByRecords || busyByFetches) {
+      const why = [
+        ...(consumed ? [`the group consumed ${Math.round(consumed.perSecond)} records/s`] : []),
+        ...(idle !== undefined ? [`${Math.round((1 - idle) * 100)}% of its fetches brought records`] : []),
+      ]
       return [
         ok(
           'doctor.poll-spin',
-          `${threadText.replace(' spins in', ' works in')}, but the group consumed ${Math.round(consumed.perSecond)} records/s: that is work, not a spin`,
+          `${threadText.replace(' spins in', ' works in')}, but ${why.join(' and ')}: that is work, not a spin`,
           refs,
         ),
       ]
