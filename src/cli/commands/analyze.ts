@@ -1,3 +1,5 @@
+import { ExitCode } from '../../outcome.js'
+import type { ReportJson } from '../../report/report-json.js'
 import { createIo } from '../io.js'
 import { addOutputOptions, type OutputOptions } from '../options.js'
 import type { CommandModule } from './index.js'
@@ -31,8 +33,20 @@ export const analyzeCommand: CommandModule = {
           written: result.written,
         }),
       )
+      if (result.diagnosis.exitCode === ExitCode.UNKNOWN)
+        process.stderr.write(`kafka-doctor: nothing could be collected: ${unusableSources(result.report)}\n`)
       process.exitCode = result.diagnosis.exitCode
     })
     return command
   },
+}
+
+/** `cluster failed (…); lag failed (…)`: why each source could not be used. */
+function unusableSources(report: ReportJson): string {
+  return (
+    Object.entries(report.sources)
+      .filter(([, s]) => !s.usable && s.status !== 'skipped')
+      .map(([name, s]) => `${name} ${s.status}${s.reason ? ` (${s.reason})` : ''}`)
+      .join('; ') || 'every source was skipped'
+  )
 }

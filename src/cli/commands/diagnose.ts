@@ -1,5 +1,7 @@
 import { Option } from 'commander'
 import { UsageError } from '../../errors.js'
+import { ExitCode } from '../../outcome.js'
+import type { ReportJson } from '../../report/report-json.js'
 import { parseDuration } from '../../util/duration.js'
 import { createIo } from '../io.js'
 import {
@@ -130,6 +132,10 @@ export const diagnoseCommand: CommandModule = {
             written: [collected.dir],
           }),
         )
+        if (result.diagnosis.exitCode === ExitCode.UNKNOWN)
+          process.stderr.write(
+            `kafka-doctor: nothing could be collected: ${unusableSources(result.report)}\n`,
+          )
         process.exitCode = result.diagnosis.exitCode
       } finally {
         process.off('SIGINT', onSignal)
@@ -137,4 +143,14 @@ export const diagnoseCommand: CommandModule = {
     })
     return command
   },
+}
+
+/** `cluster failed (…); lag failed (…)`: why each source could not be used. */
+function unusableSources(report: ReportJson): string {
+  return (
+    Object.entries(report.sources)
+      .filter(([, s]) => !s.usable && s.status !== 'skipped')
+      .map(([name, s]) => `${name} ${s.status}${s.reason ? ` (${s.reason})` : ''}`)
+      .join('; ') || 'every source was skipped'
+  )
 }
