@@ -22,13 +22,14 @@
  * another run; stop it with `npm run cluster -- stop --name <name>`)
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { startCluster, stopCluster } from '../scripts/kafka/cluster/cluster.js'
 import { fetchMetadata } from '../scripts/kafka/cluster/probe.js'
 import { bootstrapOf } from '../scripts/kafka/cluster/state.js'
 import { runKafkaTool } from '../scripts/kafka/run-tool.js'
+import { clockTicksPerSecond } from '../src/collect/threads/clock-ticks.js'
 import { createTopicsRaw } from '../test/support/create-topics.js'
 import { commitGroupOffsets, type GroupCommit } from '../test/support/group-offsets.js'
 import { runProducerPatient } from '../test/support/patients.js'
@@ -49,6 +50,7 @@ if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) {
   process.exit(1)
 }
 
+const ticks = await clockTicksPerSecond()
 const topicName = (i: number) => `bench-lag-${String(i).padStart(4, '0')}`
 const groupName = (i: number) => `bench-lag-group-${String(i).padStart(4, '0')}`
 
@@ -76,28 +78,34 @@ if (!bootstrap) {
 console.error(`setup took ${((performance.now() - setupStarted) / 1000).toFixed(0)} s`)
 
 try {
-  const ours = () => run(process.execPath, [cli, 'lag', '--bootstrap-server', bootstrap!, '--all-groups'])
-  const reference = async () => {
-    const result = await runKafkaTool(
-      'kafka-consumer-groups',
-      ['--bootstrap-server', bootstrap!, '--describe', '--all-groups'],
-      { version: kafkaVersion, timeoutMs: 600_000 },
-    )
-    return { code: result.code, stdout: result.stdout, ms: result.durationMs }
-  }
+  const ours = () =>
+    withCpu(() => run(process.execPath, [cli, 'lag', '--bootstrap-server', bootstrap!, '--all-groups']))
+  const reference = () =>
+    withCpu(async () => {
+      const result = await runKafkaTool(
+        'kafka-consumer-groups',
+        ['--bootstrap-server', bootstrap!, '--describe', '--all-groups'],
+        { version: kafkaVersion, timeoutMs: 600_000 },
+      )
+      return { code: result.code, stdout: result.stdout, ms: result.durationMs }
+    })
   console.error('warming up both tools…')
   await ours()
   await reference()
   const oursMs: number[] = []
   const theirsMs: number[] = []
+  const oursCpu: number[] = []
+  const theirsCpu: number[] = []
   let oursOut = ''
   let theirsOut = ''
   for (let i = 0; i < runs; i++) {
     const a = await ours()
     oursMs.push(a.ms)
+    oursCpu.push(a.cpuMs)
     oursOut = a.stdout
     const b = await reference()
     theirsMs.push(b.ms)
+    theirsCpu.push(b.cpuMs)
     theirsOut = b.stdout
     console.error(
       `run ${i + 1}/${runs}: kafka-doctor ${a.ms.toFixed(0)} ms (exit ${a.code}), kafka-consumer-groups ${b.ms.toFixed(0)} ms (exit ${b.code})`,
@@ -199,6 +207,20 @@ async function setUp(first: { host: string; port: number }, bootstrap: string): 
     if (c.topic === topicName(0)) c.offset = (c.partition * 7 + Number(c.group.slice(-4))) % 50
   console.error(`committing ${commits.length} offsets for ${groups} groups with the AdminClient…`)
   await commitGroupOffsets(bootstrap, commits, { timeoutMs: 600_000 })
+}
+
+/** CPU time (user + sys) of the children reaped while `task` ran, from /proc/self/stat (cutime, cstime). */
+async function withCpu<T>(task: () => Promise<T>): Promise<T & { cpuMs: number }> {
+  const before = childrenCpuMs()
+  const result = await task()
+  return { ...result, cpuMs: childrenCpuMs() - before }
+}
+
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'latin1')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // fields[0] is field 3 of stat(5): cutime (16) is [13], cstime (17) is [14], in clock ticks.
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / ticks
 }
 
 function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; ms: number }> {
