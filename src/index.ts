@@ -3,6 +3,46 @@
  * thin layer over these exports.
  */
 
+// Consumer lag (kafka-doctor lag): collect snapshots, samples as JSON lines, Burrow's evaluator
+export {
+  type AnalyseLagOptions,
+  analyseLag,
+  type LagGroupReport,
+  type LagReport,
+  type LagReportRow,
+  lagReportSchema,
+  type RowStatus,
+} from './analyse/lag/analyse-lag.js'
+export {
+  type BurrowStatus,
+  buildRing,
+  burrowStatuses,
+  type EvaluatorOptions,
+  evaluateWindow,
+  type GroupStatus,
+  groupStatus,
+  type RingEntry,
+  type WindowEvaluation,
+} from './analyse/lag/burrow-evaluator.js'
+export {
+  type EvaluateSamplesOptions,
+  evaluateSamples,
+  type PartitionWindowResult,
+  windowKey,
+} from './analyse/lag/evaluate-samples.js'
+export { lagFindings } from './analyse/lag/lag-findings.js'
+export {
+  applicableLag,
+  type IsolationGuess,
+  isolationOf,
+  type LagBasis,
+  type LagRow,
+  lagRows,
+  type PartitionState,
+  partitionStates,
+} from './analyse/lag/lag-rows.js'
+export { explainNegative, negativeLagFindings } from './analyse/lag/negative-lag.js'
+export { HwHistory, type HwPoint, type TimeLag, type TimeLagKind } from './analyse/lag/time-lag.js'
 // JVM threads and profiles (kafka-doctor threads / profile)
 export {
   type ClassifyThresholds,
@@ -14,6 +54,32 @@ export {
 } from './analyse/threads/classify.js'
 export { type FoldedStack, foldedText, StackFolder } from './analyse/threads/fold.js'
 export { type HotMethod, hotMethods } from './analyse/threads/hot-methods.js'
+export type { RequestStats, UnreachableBroker } from './collect/lag/broker-pool.js'
+export {
+  type CollectLagOptions,
+  collectLag,
+  LagCollector,
+  type LagConnectOptions,
+  type LagTargetOptions,
+} from './collect/lag/collect-lag.js'
+export {
+  type LagSample,
+  lagSampleSchema,
+  lagSamplesToJsonLines,
+  parseLagSamples,
+  samplesOf,
+} from './collect/lag/lag-samples.js'
+export type {
+  CommittedOffset,
+  GroupEvidence,
+  GroupMember,
+  GroupType,
+  IsolationLevelName,
+  LagSnapshot,
+  PartitionEnds,
+  ReplicaInvestigation,
+} from './collect/lag/lag-snapshot.js'
+export { lagSnapshotSchema } from './collect/lag/lag-snapshot.js'
 export { parseCollapsed, profileFromCollapsed } from './collect/profile/collapsed-input.js'
 export { type ProfileJvmOptions, profileJvm } from './collect/profile/profile-jvm.js'
 export type { ProfiledThread, ProfileResult } from './collect/profile/profile-result.js'
@@ -31,6 +97,7 @@ export type {
 export * from './errors.js'
 export * from './outcome.js'
 export { renderFlameGraphHtml } from './report/flame-graph-html.js'
+export { renderLagText } from './report/lag-text.js'
 export { writeProfileFiles } from './report/profile-files.js'
 export { toSpeedscope } from './report/speedscope.js'
 export { renderThreadsText } from './report/threads-text.js'
