@@ -155,6 +155,9 @@ try {
     `ratio: kafka-doctor is ${(theirsMedian / oursMedian).toFixed(1)}× faster (target ≥ 5×; ≤ 2000 ms: ${oursMedian <= 2000 ? 'met' : 'NOT met'})`,
   )
   console.log(
+    `CPU time (user+sys of the tool's process, independent of machine load): kafka-doctor median ${median(oursCpu).toFixed(0)} ms, kafka-consumer-groups median ${median(theirsCpu).toFixed(0)} ms (${(median(theirsCpu) / median(oursCpu)).toFixed(1)}×); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  )
+  console.log(
     `requests sent by kafka-doctor: ${report.requests.last.total} (${Object.entries(
       report.requests.last.byApi,
     )
