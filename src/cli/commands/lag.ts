@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { Option } from 'commander'
 import { isKafkaDoctorError, PermissionError, UsageError } from '../../errors.js'
 import { ExitCode } from '../../outcome.js'
-import { parseDuration } from '../../util/duration.js'
+import { formatDuration, parseDuration } from '../../util/duration.js'
 import { createIo } from '../io.js'
 import {
   addConnectionOptions,
@@ -117,7 +117,7 @@ export const lagCommand: CommandModule = {
           if (total > 1) {
             const negative = snapshots[snapshots.length - 1]?.rereads.length ?? 0
             io.progress(
-              `sample ${i + 1}/${total} taken${negative > 0 ? `, ${negative} partition(s) above the HW` : ''}; next in ${flags.watch}ms (Ctrl-C to stop and report)`,
+              `sample ${i + 1}/${total} taken${negative > 0 ? `, ${negative} partition(s) above the HW` : ''}; next in ${formatDuration(flags.watch ?? 0)} (Ctrl-C to stop and report)`,
             )
           }
           if (i + 1 < total && flags.watch !== undefined) {
