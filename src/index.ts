@@ -45,6 +45,46 @@ export {
   type RootCause,
 } from './analyse/diagnosis.js'
 export type { EvidenceRef, Finding, FindingSubject, Verdict } from './analyse/finding.js'
+// Consumer lag (kafka-doctor lag): collect snapshots, samples as JSON lines, Burrow's evaluator
+export {
+  type AnalyseLagOptions,
+  analyseLag,
+  type LagGroupReport,
+  type LagReport,
+  type LagReportRow,
+  lagReportSchema,
+  type RowStatus,
+} from './analyse/lag/analyse-lag.js'
+export {
+  type BurrowStatus,
+  buildRing,
+  burrowStatuses,
+  type EvaluatorOptions,
+  evaluateWindow,
+  type GroupStatus,
+  groupStatus,
+  type RingEntry,
+  type WindowEvaluation,
+} from './analyse/lag/burrow-evaluator.js'
+export {
+  type EvaluateSamplesOptions,
+  evaluateSamples,
+  type PartitionWindowResult,
+  windowKey,
+} from './analyse/lag/evaluate-samples.js'
+export { lagFindings } from './analyse/lag/lag-findings.js'
+export {
+  applicableLag,
+  type IsolationGuess,
+  isolationOf,
+  type LagBasis,
+  type LagRow,
+  lagRows,
+  type PartitionState as LagPartitionState,
+  partitionStates,
+} from './analyse/lag/lag-rows.js'
+export { explainNegative, negativeLagFindings } from './analyse/lag/negative-lag.js'
+export { HwHistory, type HwPoint, type TimeLag, type TimeLagKind } from './analyse/lag/time-lag.js'
 export { type Evidence, gatherEvidence } from './analyse/rules/evidence.js'
 export { rules as doctorRules, runRules } from './analyse/rules/index.js'
 export { type RemedyName, remedyNames, renderRemedy } from './analyse/rules/remedy.js'
@@ -86,6 +126,32 @@ export type {
 } from './collect/cluster/snapshot.js'
 export { clusterFiles, snapshotFiles } from './collect/cluster/snapshot-files.js'
 export { parseClusterSnapshot, readClusterSnapshot } from './collect/cluster/snapshot-schema.js'
+export type { RequestStats, UnreachableBroker } from './collect/lag/broker-pool.js'
+export {
+  type CollectLagOptions,
+  collectLag,
+  LagCollector,
+  type LagConnectOptions,
+  type LagTargetOptions,
+} from './collect/lag/collect-lag.js'
+export {
+  type LagSample,
+  lagSampleSchema,
+  lagSamplesToJsonLines,
+  parseLagSamples,
+  samplesOf,
+} from './collect/lag/lag-samples.js'
+export type {
+  CommittedOffset,
+  GroupEvidence,
+  GroupMember,
+  GroupType,
+  IsolationLevelName,
+  LagSnapshot,
+  PartitionEnds,
+  ReplicaInvestigation,
+} from './collect/lag/lag-snapshot.js'
+export { lagSnapshotSchema } from './collect/lag/lag-snapshot.js'
 export { parseCollapsed, profileFromCollapsed } from './collect/profile/collapsed-input.js'
 export { type ProfileJvmOptions, profileJvm } from './collect/profile/profile-jvm.js'
 export type { ProfiledThread, ProfileResult } from './collect/profile/profile-result.js'
@@ -116,6 +182,7 @@ export { clusterJson } from './report/cluster-json.js'
 export { renderClusterText } from './report/cluster-text.js'
 export { type DiagnosisTextOptions, renderDiagnosisText } from './report/diagnosis-text.js'
 export { renderFlameGraphHtml } from './report/flame-graph-html.js'
+export { renderLagText } from './report/lag-text.js'
 export { writeProfileFiles } from './report/profile-files.js'
 export { renderReportHtml } from './report/report-html.js'
 export { buildReport, type ReportJson, reportSchema } from './report/report-json.js'

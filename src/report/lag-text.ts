@@ -1,5 +1,5 @@
 import type { LagGroupReport, LagReport, LagReportRow } from '../analyse/lag/analyse-lag.js'
-import { formatTable } from '../cli/table.js'
+import { type Cell, formatTable } from '../cli/table.js'
 import type { Severity } from '../outcome.js'
 import { formatDuration } from '../util/duration.js'
 
@@ -37,13 +37,13 @@ export function renderLagText(report: LagReport, options: LagTextOptions = {}): 
   const lines: string[] = []
   const watching = report.samples > 1
   const headers: string[] = [...lagTableHeaders, ...(watching ? ['LAG-SECONDS'] : [])]
-  const rows = report.groups.flatMap((g) => g.rows.map((r) => rowCells(r, watching)))
+  const rows = report.groups.flatMap((g) => g.rows)
   if (watching) {
     lines.push(`${report.samples} samples over ${formatDuration(report.windowMs)}`, '')
   }
   lines.push(
     rows.length > 0
-      ? formatTable(headers, rows)
+      ? rowTable(headers, rows, watching)
       : report.groups.length > 0
         ? 'no partitions to show'
         : 'no consumer groups',
@@ -90,26 +90,53 @@ export function renderLagText(report: LagReport, options: LagTextOptions = {}): 
   return lines.join('\n')
 }
 
-function rowCells(r: LagReportRow, watching: boolean): (string | number | bigint | null)[] {
-  const cells: (string | number | bigint | null)[] = [
-    r.group,
-    r.topic,
-    r.partition,
-    r.committed,
-    r.highWatermark,
-    r.lag,
-    r.memberId,
-    r.host,
-    r.clientId,
-    r.lastStableOffset,
-    r.lagLso,
-    r.logStartOffset,
-    r.leader,
-    r.leaderEpoch,
-    r.topic === null ? null : r.status,
-  ]
-  if (watching) cells.push(secondsText(r))
-  return cells
+/**
+ * The partition table, laid out exactly as formatTable does (`-` for empty cells, two spaces between
+ * columns, the last one unpadded), but in two passes over one flat array of cell texts: with
+ * --all-groups on a large cluster it holds tens of thousands of rows.
+ */
+function rowTable(headers: readonly string[], rows: readonly LagReportRow[], watching: boolean): string {
+  const columns = headers.length
+  const cells: string[] = new Array(rows.length * columns)
+  const widths = headers.map((h) => h.length)
+  let i = 0
+  for (const r of rows) {
+    const values: Cell[] = [
+      r.group,
+      r.topic,
+      r.partition,
+      r.committed,
+      r.highWatermark,
+      r.lag,
+      r.memberId,
+      r.host,
+      r.clientId,
+      r.lastStableOffset,
+      r.lagLso,
+      r.logStartOffset,
+      r.leader,
+      r.leaderEpoch,
+      r.topic === null ? null : r.status,
+    ]
+    if (watching) values.push(secondsText(r))
+    for (let c = 0; c < columns; c++) {
+      const v = values[c]
+      const text = v === null || v === undefined || v === '' ? '-' : String(v)
+      cells[i++] = text
+      if (text.length > (widths[c] ?? 0)) widths[c] = text.length
+    }
+  }
+  const line = (at: (c: number) => string) => {
+    let out = ''
+    for (let c = 0; c < columns; c++) {
+      const text = at(c)
+      out += c === columns - 1 ? text : `${text.padEnd(widths[c] ?? 0)}  `
+    }
+    return out.trimEnd()
+  }
+  const out: string[] = [line((c) => headers[c] ?? '')]
+  for (let r = 0; r < rows.length; r++) out.push(line((c) => cells[r * columns + c] ?? '-'))
+  return out.join('\n')
 }
 
 function secondsText(r: LagReportRow): string | null {

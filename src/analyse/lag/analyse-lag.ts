@@ -12,7 +12,14 @@ import type { Finding } from '../finding.js'
 import { type BurrowStatus, type GroupStatus, groupStatus } from './burrow-evaluator.js'
 import { evaluateSamples, windowKey } from './evaluate-samples.js'
 import { lagFindings } from './lag-findings.js'
-import { applicableLag, type IsolationGuess, type LagRow, lagRows, type PartitionState } from './lag-rows.js'
+import {
+  applicableLag,
+  type IsolationGuess,
+  type LagRow,
+  lagRows,
+  type PartitionState,
+  partitionStates,
+} from './lag-rows.js'
 import type { TimeLagKind } from './time-lag.js'
 
 /**
@@ -108,20 +115,21 @@ export function analyseLag(snapshots: readonly LagSnapshot[], options: AnalyseLa
     : new Map()
 
   const groups: LagGroupReport[] = grouped.map(({ group, evidence, isolation, rows }) => {
-    const reportRows: LagReportRow[] = rows.map((row) => {
-      const snapshotStatus = row.state.toUpperCase() as Uppercase<PartitionState>
-      if (row.topic === null || row.partition === null) return { ...row, status: snapshotStatus }
-      const window = windows.get(windowKey(group, row.topic, row.partition))
-      if (!window) return { ...row, status: snapshotStatus }
-      const status: RowStatus = window.evaluation.status ?? snapshotStatus
-      return {
-        ...row,
-        status,
-        rule: window.evaluation.rule,
-        lagSeconds: window.timeLag.seconds,
-        lagSecondsKind: window.timeLag.kind,
+    // The rows were made for this report: they get their status in place (no copy of 50,000 rows).
+    const reportRows = rows as LagReportRow[]
+    for (const row of reportRows) {
+      const snapshotStatus = upperState[row.state]
+      const window =
+        row.topic === null || row.partition === null
+          ? undefined
+          : windows.get(windowKey(group, row.topic, row.partition))
+      row.status = window?.evaluation.status ?? snapshotStatus
+      if (window) {
+        row.rule = window.evaluation.rule
+        row.lagSeconds = window.timeLag.seconds
+        row.lagSecondsKind = window.timeLag.kind
       }
-    })
+    }
     let totalLag: bigint | null = null
     let maxLag: LagGroupReport['maxLag'] = null
     for (const r of reportRows) {
@@ -176,6 +184,10 @@ export function analyseLag(snapshots: readonly LagSnapshot[], options: AnalyseLa
     exitCode: incomplete ? ExitCode.UNKNOWN : exitCodeForFindings(findings),
   }
 }
+
+const upperState = Object.fromEntries(
+  partitionStates.map((s) => [s, s.toUpperCase() as Uppercase<PartitionState>]),
+) as Record<PartitionState, Uppercase<PartitionState>>
 
 /** A group that the coordinator does not know and that holds no offsets. */
 export function isMissingGroup(evidence: LagSnapshot['groups'][number]): boolean {

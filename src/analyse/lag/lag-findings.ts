@@ -213,6 +213,22 @@ const statusMeaning: Record<Exclude<BurrowStatus, 'OK'>, string> = {
   NEGATIVE: 'committed above the high watermark in every sample: not a sampling artefact',
 }
 
+const statusRemedy: Record<Exclude<BurrowStatus, 'OK'>, string> = {
+  WARN: `The group consumes slower than the topic grows.
+- Where does its time go? \`kafka-doctor threads --pid <consumer pid>\` and \`kafka-doctor profile\` (deserialization,
+  user code, GC — or a poll loop spinning on errors).
+- More consumers help only up to the partition count; check \`max.poll.records\` and per-record work.`,
+  STOP: `Nothing commits for the partition any more: the consumer is down, was removed from the group, or lost its
+assignment. Check the application and the group (\`kafka-consumer-groups.sh --describe --group G --members\`).`,
+  STALL: `A member still owns the partition but its committed offset does not move: the consumer is stuck (a blocked
+poll loop, a poison record it keeps failing on, a long GC pause) or alive but no longer committing.
+- \`kafka-doctor threads --pid <consumer pid>\` shows what its poll thread does.
+- Past \`max.poll.interval.ms\` the member is removed and a rebalance follows.`,
+  REWIND: `The committed offset went back: an offset reset (\`kafka-consumer-groups --reset-offsets\`), a consumer that
+restarted from an older position, or a truncated log (see the lag.negative findings). Records will be processed again.`,
+  NEGATIVE: `See the lag.negative finding for this partition: it names the cause and the broker.`,
+}
+
 function windowFindings(input: LagFindingInput, g: LagGroupReport): Finding[] {
   if (input.snapshots.length < 2) return []
   const findings: Finding[] = []
@@ -231,6 +247,7 @@ function windowFindings(input: LagFindingInput, g: LagGroupReport): Finding[] {
       confidence: status === 'NEGATIVE' ? 0.9 : 0.8,
       subject: { group: g.group },
       summary: `group '${g.group}': ${status} on ${rows.length} partition(s) (${list(rows)}) over ${input.snapshots.length} samples — ${statusMeaning[status as Exclude<BurrowStatus, 'OK'>]}`,
+      remedy: statusRemedy[status as Exclude<BurrowStatus, 'OK'>],
       evidence: cap(rows).map((r) => ({
         source: 'lag-samples.jsonl',
         at: `${g.group}/${r.topic}-${r.partition}`,

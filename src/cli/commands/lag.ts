@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { Option } from 'commander'
 import { isKafkaDoctorError, PermissionError, UsageError } from '../../errors.js'
 import { ExitCode } from '../../outcome.js'
-import { parseDuration } from '../../util/duration.js'
+import { formatDuration, parseDuration } from '../../util/duration.js'
 import { createIo } from '../io.js'
 import {
   addConnectionOptions,
@@ -117,7 +117,7 @@ export const lagCommand: CommandModule = {
           if (total > 1) {
             const negative = snapshots[snapshots.length - 1]?.rereads.length ?? 0
             io.progress(
-              `sample ${i + 1}/${total} taken${negative > 0 ? `, ${negative} partition(s) above the HW` : ''}; next in ${flags.watch}ms (Ctrl-C to stop and report)`,
+              `sample ${i + 1}/${total} taken${negative > 0 ? `, ${negative} partition(s) above the HW` : ''}; next in ${formatDuration(flags.watch ?? 0)} (Ctrl-C to stop and report)`,
             )
           }
           if (i + 1 < total && flags.watch !== undefined) {
@@ -154,14 +154,27 @@ export const lagCommand: CommandModule = {
       if (failure !== undefined && isKafkaDoctorError(failure)) {
         io.warn(`stopped after ${snapshots.length} sample(s): ${failure.oneLine()}`)
         process.exitCode = ExitCode.UNKNOWN
+        await flushStdout()
         return
       }
       if (interrupted && snapshots.length < total)
         io.info(`interrupted after ${snapshots.length} of ${total} samples`)
       process.exitCode = report.exitCode
+      await flushStdout()
     })
     return command
   },
+}
+
+/**
+ * Waits until everything written to stdout has left the process: with --all-groups the output runs to
+ * megabytes, and a slow pipe drains later than the launcher's exit guard (bin/kafka-doctor.js) waits.
+ */
+function flushStdout(): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.writableLength === 0) resolve()
+    else process.stdout.write('', () => resolve())
+  })
 }
 
 /** Only plaintext connections exist so far: refuse a security setup instead of ignoring it. */

@@ -260,7 +260,8 @@ async function takeSnapshot(
   }
 
   const after = pool.stats
-  const timeMs = partitions.length > 0 ? Math.max(...partitions.map((p) => p.readAtMs)) : Date.now()
+  let timeMs = partitions.length > 0 ? 0 : Date.now()
+  for (const p of partitions) if (p.readAtMs > timeMs) timeMs = p.readAtMs
   return {
     schema: lagSnapshotSchema,
     takenAt: new Date(started).toISOString(),

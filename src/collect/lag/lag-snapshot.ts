@@ -180,12 +180,7 @@ export function groupPartitions(
   group: GroupEvidence,
 ): { topic: string; partition: number }[] {
   const filter = snapshot.topicFilter ? new Set(snapshot.topicFilter) : null
-  const partitionsOfTopic = new Map<string, number[]>()
-  for (const p of snapshot.partitions) {
-    const list = partitionsOfTopic.get(p.topic)
-    if (list) list.push(p.partition)
-    else partitionsOfTopic.set(p.topic, [p.partition])
-  }
+  const partitionsOfTopic = topicPartitionIndex(snapshot)
   const keys = new Map<string, { topic: string; partition: number }>()
   const add = (topic: string, partition: number) => {
     if (!filter || filter.has(topic)) keys.set(partitionKey(topic, partition), { topic, partition })
@@ -199,6 +194,22 @@ export function groupPartitions(
   return [...keys.values()].sort((a, b) =>
     a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition,
   )
+}
+
+/** topic → its partitions in the snapshot, built once per snapshot (200 groups share it). */
+const partitionIndexes = new WeakMap<LagSnapshot, Map<string, number[]>>()
+
+function topicPartitionIndex(snapshot: LagSnapshot): Map<string, number[]> {
+  const cached = partitionIndexes.get(snapshot)
+  if (cached) return cached
+  const index = new Map<string, number[]>()
+  for (const p of snapshot.partitions) {
+    const list = index.get(p.topic)
+    if (list) list.push(p.partition)
+    else index.set(p.topic, [p.partition])
+  }
+  partitionIndexes.set(snapshot, index)
+  return index
 }
 
 /** The end offsets that count: the re-read where there is one (fresher, and from the current leader). */

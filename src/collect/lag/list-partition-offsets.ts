@@ -166,21 +166,20 @@ async function askLeader(
       // v2 brought the isolation level; v1 answers one offset instead of v0's list.
       { minVersion: isolationLevel === READ_COMMITTED ? 2 : 1 },
     )
-    const answered = new Set<string>()
+    const answered = new Set<PartitionEnds>()
     for (const topic of reply.body.topics) {
       const list = byTopic.get(topic.name)
       if (!list) continue
+      const byPartition = new Map(list.map((e) => [e.partition, e]))
       for (const p of topic.partitions) {
-        const entry = list.find((e) => e.partition === p.partitionIndex)
+        const entry = byPartition.get(p.partitionIndex)
         if (!entry) continue
-        answered.add(partitionKey(entry.topic, entry.partition))
+        answered.add(entry)
         if (p.errorCode !== 0) apply(entry, null, null, errorName(p.errorCode))
         else apply(entry, p.offset, reply.version >= 4 && p.leaderEpoch >= 0 ? p.leaderEpoch : null, null)
       }
     }
-    for (const e of entries) {
-      if (!answered.has(partitionKey(e.topic, e.partition))) apply(e, null, null, 'NO_ANSWER')
-    }
+    for (const e of entries) if (!answered.has(e)) apply(e, null, null, 'NO_ANSWER')
   } catch (error) {
     const reason = `UNREACHABLE: broker ${leader}: ${failureText(error)}`
     for (const e of entries) apply(e, null, null, reason)

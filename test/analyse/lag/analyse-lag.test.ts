@@ -9,13 +9,14 @@ import { type Patient, runProducerPatient, startConsumerPatient } from '../../su
 
 /**
  * A watch over real consumers, each driven into one of Burrow's states, while a producer keeps
- * writing 30 records a second to one partition:
+ * writing 100 records a second, one per batch, to one partition:
  *
  *   lag-watch-stop   consumed, committed, then shut down (left the group): nobody commits → STOP
  *   lag-watch-stall  consumed, committed, then frozen (SIGSTOP) with a long session timeout, so it
  *                    stays a member that owns the partition and never moves → STALL
- *   lag-watch-warn   alive but slow — one record per 500 ms fetch (fetch.min.bytes never reached,
- *                    max.partition.fetch.bytes=1) — commits keep moving, lag keeps growing → WARN
+ *   lag-watch-warn   alive but slow — one batch (one record) per 500 ms fetch (fetch.min.bytes never
+ *                    reached, max.partition.fetch.bytes=1), two records a second against a hundred:
+ *                    commits keep moving, lag keeps growing → WARN
  *
  * Six samples 2 s apart, judged by the documented rules (docs/lag.md).
  */
@@ -39,7 +40,14 @@ const committedSome = (p: Patient) =>
 beforeAll(async () => {
   kafka = await sharedCluster()
   await kafka.createTopic(topic, { partitions: 1, replicationFactor: 3 })
-  const producer = await runProducerPatient({ bootstrap: kafka.bootstrap, topic, count: -1, rate: 30 })
+  // One record per batch (batch.size below one record), so a fetch limited to one batch returns one record.
+  const producer = await runProducerPatient({
+    bootstrap: kafka.bootstrap,
+    topic,
+    count: -1,
+    rate: 100,
+    props: { 'batch.size': '16', 'linger.ms': '0' },
+  })
   patients.push(producer)
   const [stop, stall, warn] = await Promise.all([
     startConsumerPatient({

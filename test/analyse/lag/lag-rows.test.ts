@@ -1,7 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyseLag } from '../../../src/analyse/lag/analyse-lag.js'
 import { lagRows } from '../../../src/analyse/lag/lag-rows.js'
 import { collectLag } from '../../../src/collect/lag/collect-lag.js'
+import type { LagSnapshot, PartitionEnds } from '../../../src/collect/lag/lag-snapshot.js'
+import { commitGroupOffsets } from '../../support/group-offsets.js'
 import { type KafkaCluster, sharedCluster } from '../../support/kafka.js'
 import { type Patient, runProducerPatient, startConsumerPatient } from '../../support/patients.js'
 
@@ -130,5 +135,122 @@ describe('lag against HW and LSO with transactions', () => {
     const report = analyseLag([snapshot])
     expect(report.findings.some((f) => f.id === 'lag.open-transaction')).toBe(false)
     expect(report.exitCode).toBe(0)
+  })
+})
+
+describe('committed below the log start ("phantom lag")', () => {
+  it('flags a commit that retention or DeleteRecords left behind the log start', async () => {
+    const topic = 'lag-phantom'
+    const group = 'lag-phantom-group'
+    await kafka.createTopic(topic, { partitions: 1, replicationFactor: 3 })
+    await kafka.produce(
+      topic,
+      Array.from({ length: 20 }, (_, i) => `r${i}`),
+    )
+    await commitGroupOffsets(kafka.bootstrap, [{ group, topic, partition: 0, offset: 5 }])
+    const dir = await mkdtemp(join(tmpdir(), 'kafka-doctor-phantom-'))
+    try {
+      const file = join(dir, 'offsets.json')
+      await writeFile(file, JSON.stringify({ partitions: [{ topic, partition: 0, offset: 12 }], version: 1 }))
+      const deleted = await kafka.runTool('kafka-delete-records', [
+        '--bootstrap-server',
+        kafka.bootstrap,
+        '--offset-json-file',
+        file,
+      ])
+      expect(deleted.code, deleted.stderr).toBe(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+    const report = analyseLag([await collectLag({ bootstrap: kafka.bootstrap, groups: [group] })])
+    expect(report.groups[0]?.rows[0]).toMatchObject({
+      committed: 5n,
+      logStartOffset: 12n,
+      highWatermark: 20n,
+      lag: 15n,
+      state: 'below-log-start',
+      status: 'BELOW-LOG-START',
+    })
+    const finding = report.findings.find((f) => f.id === 'lag.below-log-start')
+    expect(finding?.severity).toBe('warning')
+    expect(finding?.summary).toContain('committed below the log start on 1 partition(s) (lag-phantom-0)')
+    expect(report.groups[0]?.status).toBe('WARN')
+    expect(report.exitCode).toBe(1)
+  })
+})
+
+describe('partition states from constructed snapshots (errors a healthy cluster does not give)', () => {
+  const ends = (over: Partial<PartitionEnds>): PartitionEnds => ({
+    topic: 't',
+    partition: 0,
+    topicId: null,
+    leader: 1,
+    leaderEpoch: 3,
+    replicas: [1],
+    isr: [1],
+    highWatermark: 100n,
+    lastStableOffset: 100n,
+    logStartOffset: 0n,
+    highWatermarkError: null,
+    lastStableOffsetError: null,
+    logStartOffsetError: null,
+    answeredEpoch: 3,
+    readAtMs: 0,
+    ...over,
+  })
+  const snapshot = (partition: PartitionEnds, committed: bigint | null): LagSnapshot => ({
+    schema: 'kafka-doctor/lag-snapshot@1',
+    takenAt: '2026-01-01T00:00:00.000Z',
+    timeMs: 0,
+    durationMs: 1,
+    allGroups: false,
+    topicFilter: null,
+    groups: [
+      {
+        group: 'g',
+        coordinator: 1,
+        coordinatorError: null,
+        type: 'classic',
+        protocolType: '',
+        state: 'Empty',
+        assignor: null,
+        describeError: null,
+        offsetsError: null,
+        members: [],
+        committed: [{ topic: 't', partition: 0, offset: committed, leaderEpoch: null, error: null }],
+      },
+    ],
+    partitions: [partition],
+    rereads: [],
+    investigations: [],
+    brokers: [],
+    requests: { total: 0, byApi: {}, byBroker: {}, connections: 0 },
+    unreachable: [],
+    warnings: [],
+  })
+  it.each([
+    [
+      ends({ highWatermark: null, highWatermarkError: 'OFFSET_NOT_AVAILABLE' }),
+      10n,
+      'offset-not-available',
+      1,
+    ],
+    [ends({ leader: null, highWatermark: null, highWatermarkError: 'NO_LEADER' }), 10n, 'no-leader', 2],
+    [
+      ends({ highWatermark: null, highWatermarkError: 'UNKNOWN_TOPIC_OR_PARTITION' }),
+      10n,
+      'unknown-topic',
+      1,
+    ],
+    [ends({ highWatermark: null, highWatermarkError: 'UNREACHABLE: broker 1: timed out' }), 10n, 'error', 3],
+    [ends({}), null, 'no-commit', 0],
+    [ends({}), 100n, 'ok', 0],
+  ] as const)('%#: %s', (partition, committed, state, exitCode) => {
+    const report = analyseLag([snapshot(partition, committed)])
+    const row = report.groups[0]?.rows[0]
+    expect(row?.state).toBe(state)
+    // Unknown is never zero: no HW, no lag.
+    if (partition.highWatermark === null) expect(row?.lag).toBeNull()
+    expect(report.exitCode).toBe(exitCode)
   })
 })

@@ -28,23 +28,30 @@ let snapshot: LagSnapshot
 let reference: ReturnType<typeof parseConsumerGroupsDescribe>
 let membersBefore: string
 
+/** The live group's members as kafka-consumer-groups --members --verbose prints them (asked until it answers). */
 const describeMembers = async () => {
-  const run = await kafka.runTool('kafka-consumer-groups', [
-    '--bootstrap-server',
-    kafka.bootstrap,
-    '--describe',
-    '--group',
-    groups.live,
-    '--members',
-    '--verbose',
-  ])
-  // CONSUMER-ID, HOST, CLIENT-ID, #PARTITIONS and the assignment (epoch columns are KIP-848 only).
-  return run.stdout
-    .split('\n')
-    .filter((l) => l.startsWith(groups.live))
-    .map((l) => l.trim().split(/\s+/).slice(0, 6).join(' '))
-    .sort()
-    .join('\n')
+  for (let attempt = 1; ; attempt++) {
+    const run = await kafka.runTool('kafka-consumer-groups', [
+      '--bootstrap-server',
+      kafka.bootstrap,
+      '--describe',
+      '--group',
+      groups.live,
+      '--members',
+      '--verbose',
+      '--timeout',
+      '30000',
+    ])
+    // CONSUMER-ID, HOST, CLIENT-ID, #PARTITIONS and the assignment (epoch columns are KIP-848 only).
+    const members = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith(groups.live))
+      .map((l) => l.trim().split(/\s+/).slice(0, 6).join(' '))
+      .sort()
+      .join('\n')
+    if ((run.code === 0 && members !== '') || attempt === 5) return members
+    await new Promise((r) => setTimeout(r, 1000))
+  }
 }
 
 beforeAll(async () => {
@@ -80,6 +87,7 @@ beforeAll(async () => {
     { timeoutMs: 60_000 },
   )
   membersBefore = await describeMembers()
+  expect(membersBefore).toMatch(/^lag-cmp-live lag-cmp-client-\S+ \/127\.0\.0\.1 lag-cmp-client 3 /)
 
   const describe = await kafka.runTool('kafka-consumer-groups', [
     '--bootstrap-server',

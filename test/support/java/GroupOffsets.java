@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -22,11 +23,13 @@ import org.apache.kafka.common.TopicPartition;
  * consumer could have committed (above the high watermark). The groups must have no active members.
  *
  * <p>Usage: java GroupOffsets.java BOOTSTRAP < commits, where each stdin line is
- * "GROUP TOPIC PARTITION OFFSET [LEADER_EPOCH]". Every group's offsets go in one request; all groups
- * are sent at once and awaited together. stdout: "committed GROUPS PARTITIONS" on success; any
+ * "GROUP TOPIC PARTITION OFFSET [LEADER_EPOCH]". Every group's offsets go in one request; groups are
+ * sent twenty at a time. stdout: "committed GROUPS PARTITIONS" on success; any
  * failure exits 1 with the error on stderr.
  */
 public class GroupOffsets {
+    static final int WAVE = 20;
+
     public static void main(String[] args) throws Exception {
         if (args.length != 1) {
             System.err.println("usage: GroupOffsets BOOTSTRAP < 'GROUP TOPIC PARTITION OFFSET [EPOCH]' lines");
@@ -52,11 +55,26 @@ public class GroupOffsets {
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
         try (Admin admin = Admin.create(props)) {
-            List<KafkaFuture<Void>> pending = new ArrayList<>();
-            for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> entry : byGroup.entrySet()) {
-                pending.add(admin.alterConsumerGroupOffsets(entry.getKey(), entry.getValue()).all());
+            // Groups go in waves (a coordinator handed hundreds of groups at once times some out);
+            // a wave that fails is tried again, up to three times.
+            List<Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>>> entries = new ArrayList<>(byGroup.entrySet());
+            for (int start = 0; start < entries.size(); start += WAVE) {
+                List<Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>>> wave =
+                    entries.subList(start, Math.min(entries.size(), start + WAVE));
+                for (int attempt = 1; ; attempt++) {
+                    List<KafkaFuture<Void>> pending = new ArrayList<>();
+                    for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> entry : wave) {
+                        pending.add(admin.alterConsumerGroupOffsets(entry.getKey(), entry.getValue()).all());
+                    }
+                    try {
+                        KafkaFuture.allOf(pending.toArray(new KafkaFuture[0])).get(120, TimeUnit.SECONDS);
+                        break;
+                    } catch (ExecutionException e) {
+                        if (attempt == 3) throw e;
+                        System.err.println("retrying a wave of " + wave.size() + " groups: " + e.getCause());
+                    }
+                }
             }
-            KafkaFuture.allOf(pending.toArray(new KafkaFuture[0])).get(120, TimeUnit.SECONDS);
         }
         System.out.println("committed " + byGroup.size() + " " + partitions);
     }
