@@ -141,7 +141,9 @@ describe('decoding real traffic', () => {
     for (const port of ports) expect(learntPorts.has(port)).toBe(true)
     // The consumer started after the first Metadata answer: all of its traffic is followed.
     const fetches = (r: TrafficReport) =>
-      r.flows.filter((f) => f.clientId === consumerClientId && f.api === 'Fetch').reduce((n, f) => n + f.requests, 0)
+      r.flows
+        .filter((f) => f.clientId === consumerClientId && f.api === 'Fetch')
+        .reduce((n, f) => n + f.requests, 0)
     expect(fetches(learnt)).toBe(fetches(report))
     expect(fetches(learnt)).toBeGreaterThan(0)
   })
