@@ -227,7 +227,6 @@ describe('kafka-doctor capture', () => {
     expect(capture.stoppedBy).toBe('duration')
     expect(report.files[0].file).toBe(join(dir, 'kafka.pcap'))
     expect(report.apiKeys.find((a: { api: string }) => a.api === 'Produce').requests).toBeGreaterThan(5)
-    expect(report.findings).toEqual([])
     expect(run.stderr).toMatch(/^captured \d+ bytes in 3\.\d s with tcpdump \(stopped by duration\)/)
   }, 60_000)
 
