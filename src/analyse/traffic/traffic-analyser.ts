@@ -484,7 +484,7 @@ export class TrafficAnalyser {
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
 
     const report: TrafficReport = {
-      start: this.origin === undefined ? undefined : new Date(Number(this.origin / 1_000_000n)).toISOString(),
+      start: isoTime(this.origin),
       durationS: round3(duration),
       files: this.files,
       exchanges: {
@@ -933,6 +933,13 @@ function addressesOf(host: string): string[] {
 
 export function endpoint(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
+}
+
+/** The wall-clock time of a capture timestamp; undefined when a corrupt one is beyond any date. */
+function isoTime(ns: bigint | undefined): string | undefined {
+  if (ns === undefined) return undefined
+  const ms = Number(ns / 1_000_000n)
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : undefined
 }
 
 function perSecond(count: number, spanS: number): number {

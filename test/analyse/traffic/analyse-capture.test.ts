@@ -43,4 +43,26 @@ describe('analyseCaptureFiles', () => {
     expect(content(analyser.report())).toEqual(content(whole))
     expect(whole.fetch.partitions[0]?.records).toBe(12)
   })
+
+  it('timestamps beyond any date (a corrupt capture, found by the fuzzer): no start time, no exception', () => {
+    const decoder = new KafkaDecoder()
+    const analyser = new TrafficAnalyser({ topicName: (id) => decoder.topicName(id) })
+    const far = 2n ** 62n
+    runCapture(fixtureBytes('produceConsume'), {
+      brokerPorts: [19092],
+      decoder,
+      onExchange: (e) => {
+        for (const frame of [e.request, e.response]) {
+          if (!frame) continue
+          frame.firstTs += far
+          frame.lastTs += far
+        }
+        analyser.add(e)
+      },
+    })
+    const report = analyser.report()
+    expect(report.start).toBeUndefined()
+    expect(report.durationS).toBeGreaterThan(2)
+    expect(report.apiKeys.reduce((n, a) => n + a.requests, 0)).toBe(21)
+  })
 })
