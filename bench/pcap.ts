@@ -201,7 +201,8 @@ async function runKafkaDoctor(path: string, port: number, collectRequests = fals
         findings: report.findings.map((f) => f.id) }
     }
     const ms = performance.now() - started
-    process.stdout.write(JSON.stringify({ ms, rss, peakRss: process.resourceUsage().maxRSS * 1024, perKey, ids, ...result }))
+    const cpu = process.cpuUsage()
+    process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rss, peakRss: process.resourceUsage().maxRSS * 1024, perKey, ids, ...result }))
   `
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -214,6 +215,7 @@ async function runKafkaDoctor(path: string, port: number, collectRequests = fals
   if (code !== 0) throw new Error(`kafka-doctor run failed (${code})`)
   return JSON.parse(out) as {
     ms: number
+    cpuMs: number
     rss: number[]
     peakRss: number
     perKey: Record<string, { requests: number; responses: number }>
@@ -267,13 +269,18 @@ async function runTshark(path: string, port: number) {
   const started = performance.now()
   const child = spawn('tshark', args, { stdio: ['ignore', 'pipe', 'ignore'] })
   let peakRss = 0
+  let cpuTicks = 0
   const poll = setInterval(() => {
     try {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
       const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
       if (hwm) peakRss = Math.max(peakRss, Number(hwm[1]) * 1024)
+      // utime + stime (fields 14 and 15), sampled until the process exits (at most 50 ms missed).
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      cpuTicks = Number(fields[11]) + Number(fields[12])
     } catch {}
-  }, 100)
+  }, 50)
   const perKey: Record<string, number> = {}
   let lines = 0
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -284,7 +291,8 @@ async function runTshark(path: string, port: number) {
   const code = await waitFor(child, 'tshark', 3_600_000)
   clearInterval(poll)
   if (code !== 0) throw new Error(`tshark failed (${code})`)
-  return { ms: performance.now() - started, peakRss, perKey, lines }
+  // Linux reports CPU times in clock ticks of 1/100 s (USER_HZ).
+  return { ms: performance.now() - started, cpuMs: cpuTicks * 10, peakRss, perKey, lines }
 }
 
 async function main(): Promise<void> {
@@ -324,7 +332,8 @@ async function main(): Promise<void> {
     `kafka-doctor       ${(ours.ms / 1000).toFixed(2)} s  ${oursMBs.toFixed(0)} MB/s  peak RSS ${mb(ours.peakRss)}` +
       `  (RSS at 1/4 ${mb(ours.rss[0] ?? 0)}, 1/2 ${mb(ours.rss[1] ?? 0)}, 3/4 ${mb(ours.rss[2] ?? 0)}, end ${mb(ours.rss[3] ?? 0)})`,
     `tshark -Y kafka    ${(theirs.ms / 1000).toFixed(2)} s  ${theirsMBs.toFixed(1)} MB/s  peak RSS ${mb(theirs.peakRss)}`,
-    `ratio              ${(theirs.ms / ours.ms).toFixed(1)}× tshark's throughput`,
+    `ratio              ${(theirs.ms / ours.ms).toFixed(1)}× tshark's throughput (wall clock); ` +
+      `${(theirs.cpuMs / ours.cpuMs).toFixed(1)}× by CPU time (${(ours.cpuMs / 1000).toFixed(2)} s vs ${(theirs.cpuMs / 1000).toFixed(2)} s)`,
     `kafka-doctor found ${ours.requests} requests, ${ours.responses} responses (${ours.paired} paired), ` +
       `${ours.decodeErrors} frames not decodable, findings: ${ours.findings.join(', ') || 'none'}`,
     'api key  kafka-doctor requests+responses  tshark PDUs',
