@@ -1,7 +1,8 @@
 /**
- * Benchmark: kafka-doctor's capture pipeline (reader → TCP reassembly → Kafka framing and pairing)
- * against `tshark -Y kafka` extracting api key, correlation id and error code, on the same ≥1 GB
- * capture of real Kafka traffic, in the same run.
+ * Benchmark: what `kafka-doctor pcap` does (reader → TCP reassembly → Kafka framing and pairing →
+ * the codec on every request and response → the traffic analysis and its findings) against
+ * `tshark -Y kafka` extracting api key, correlation id and error code, on the same ≥1 GB capture of
+ * real Kafka traffic, in the same run.
  *
  *   npm run bench:pcap                              # makes the capture first if it is missing
  *   npm run bench:pcap -- --size 2GB                # a bigger capture (made once, kept in the cache)
@@ -9,6 +10,7 @@
  *   npm run bench:pcap -- --capture F --port 9092   # any capture
  *   npm run bench:pcap -- --runs 5                  # best of 5 for each side (default 3)
  *   npm run bench:pcap -- --verify                  # also check every request tshark decodes is found
+ *   npm run bench:pcap -- --frames-only             # the capture pipeline alone, without the codec
  *
  * The capture is made under $KAFKA_DOCTOR_CACHE/pcap-bench (never committed): a 1-broker cluster from
  * the project's rig, kafka-producer-perf-test and kafka-consumer-perf-test running at once, and
@@ -35,6 +37,7 @@ interface Args {
   recordSize: number
   runs: number
   verify: boolean
+  framesOnly: boolean
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,6 +53,7 @@ function parseArgs(argv: string[]): Args {
     recordSize: Number(get('record-size') ?? '256'),
     runs: Number(get('runs') ?? '3'),
     verify: argv.includes('--verify'),
+    framesOnly: argv.includes('--frames-only'),
   }
 }
 
@@ -112,7 +116,7 @@ async function makeCapture(path: string, size: number, recordSize: number): Prom
       '--num-records',
       records,
       '--record-size',
-      '1000',
+      String(recordSize),
       '--throughput',
       '-1',
       '--producer-props',
@@ -147,39 +151,58 @@ async function makeCapture(path: string, size: number, recordSize: number): Prom
   }
 }
 
-/** kafka-doctor, compiled, in its own process: time, RSS per quarter of the file, counts. */
-async function runKafkaDoctor(path: string, port: number, collectRequests = false) {
-  const module = join(repoRoot, 'dist', 'pcap', 'kafka-capture.js')
+/**
+ * kafka-doctor, compiled, in its own process: the whole `kafka-doctor pcap` path (reader, reassembly,
+ * framing, the codec on every request and response, the traffic analysis with its findings), or with
+ * `framesOnly` the capture pipeline alone. Time, RSS per quarter of the file, counts per api key.
+ */
+async function runKafkaDoctor(path: string, port: number, collectRequests = false, framesOnly = false) {
+  const capture = join(repoRoot, 'dist', 'pcap', 'kafka-capture.js')
+  const analysis = join(repoRoot, 'dist', 'analyse', 'traffic', 'analyse-capture.js')
   const size = statSync(path).size
   const script = `
-    import { readKafkaCapture } from ${JSON.stringify(module)}
+    import { readKafkaCapture } from ${JSON.stringify(capture)}
+    import { analyseCaptureFiles } from ${JSON.stringify(analysis)}
     const size = ${size}
     const rss = []
     let next = size / 4
+    const sample = (read) => { while (read >= next && rss.length < 4) { rss.push(process.memoryUsage().rss); next += size / 4 } }
     const started = performance.now()
     const perKey = {}
     const ids = []
-    const summary = await readKafkaCapture(${JSON.stringify(path)}, {
-      brokerPorts: [${port}],
-      onChunk: (read) => { while (read >= next && rss.length < 4) { rss.push(process.memoryUsage().rss); next += size / 4 } },
-      onFrame: ${collectRequests} ? (f) => {
-        if (f.direction === 'request' && f.header) ids.push(f.connection.client.port + '/' + f.header.apiKey + '/' + f.header.apiVersion + '/' + f.header.correlationId)
-      } : undefined,
-      onExchange: (e) => {
-        const key = e.request?.header?.apiKey
-        if (key === undefined) return
-        const c = (perKey[key] ??= { requests: 0, responses: 0 })
-        c.requests++
-        if (e.response) c.responses++
-      },
-    })
+    let result
+    if (${collectRequests} || ${framesOnly}) {
+      const summary = await readKafkaCapture(${JSON.stringify(path)}, {
+        brokerPorts: [${port}],
+        onChunk: sample,
+        onFrame: ${collectRequests} ? (f) => {
+          if (f.direction === 'request' && f.header) ids.push(f.connection.client.port + '/' + f.header.apiKey + '/' + f.header.apiVersion + '/' + f.header.correlationId)
+        } : undefined,
+        onExchange: (e) => {
+          const key = e.request?.header?.apiKey
+          if (key === undefined) return
+          const c = (perKey[key] ??= { requests: 0, responses: 0 })
+          c.requests++
+          if (e.response) c.responses++
+        },
+      })
+      result = { packets: summary.packets.packets, requests: summary.pairing.requests, responses: summary.pairing.responses,
+        paired: summary.pairing.paired, decodeErrors: 0, findings: [] }
+    } else {
+      const { report } = await analyseCaptureFiles([${JSON.stringify(path)}], {
+        brokerPorts: [${port}],
+        onProgress: ({ bytesRead }) => sample(bytesRead),
+      })
+      for (const a of report.apiKeys) perKey[a.apiKey] = { requests: a.requests, responses: a.responses }
+      result = { packets: report.files[0]?.packets ?? 0,
+        requests: report.apiKeys.reduce((s, a) => s + a.requests, 0),
+        responses: report.apiKeys.reduce((s, a) => s + a.responses, 0) + report.exchanges.unmatchedResponses,
+        paired: report.exchanges.paired, decodeErrors: report.decodeErrors.count,
+        findings: report.findings.map((f) => f.id) }
+    }
     const ms = performance.now() - started
-    process.stdout.write(JSON.stringify({
-      ms, rss, peakRss: process.resourceUsage().maxRSS * 1024, perKey,
-      packets: summary.packets.packets, bytes: summary.bytesRead,
-      requests: summary.pairing.requests, responses: summary.pairing.responses, paired: summary.pairing.paired,
-      gaps: summary.tcp.toBroker.gaps + summary.tcp.toClient.gaps, warnings: summary.warnings.length, ids,
-    }))
+    const cpu = process.cpuUsage()
+    process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rss, peakRss: process.resourceUsage().maxRSS * 1024, perKey, ids, ...result }))
   `
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -192,16 +215,16 @@ async function runKafkaDoctor(path: string, port: number, collectRequests = fals
   if (code !== 0) throw new Error(`kafka-doctor run failed (${code})`)
   return JSON.parse(out) as {
     ms: number
+    cpuMs: number
     rss: number[]
     peakRss: number
     perKey: Record<string, { requests: number; responses: number }>
     packets: number
-    bytes: number
     requests: number
     responses: number
     paired: number
-    gaps: number
-    warnings: number
+    decodeErrors: number
+    findings: string[]
     ids: string[]
   }
 }
@@ -246,13 +269,18 @@ async function runTshark(path: string, port: number) {
   const started = performance.now()
   const child = spawn('tshark', args, { stdio: ['ignore', 'pipe', 'ignore'] })
   let peakRss = 0
+  let cpuTicks = 0
   const poll = setInterval(() => {
     try {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
       const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
       if (hwm) peakRss = Math.max(peakRss, Number(hwm[1]) * 1024)
+      // utime + stime (fields 14 and 15), sampled until the process exits (at most 50 ms missed).
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      cpuTicks = Number(fields[11]) + Number(fields[12])
     } catch {}
-  }, 100)
+  }, 50)
   const perKey: Record<string, number> = {}
   let lines = 0
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -263,7 +291,8 @@ async function runTshark(path: string, port: number) {
   const code = await waitFor(child, 'tshark', 3_600_000)
   clearInterval(poll)
   if (code !== 0) throw new Error(`tshark failed (${code})`)
-  return { ms: performance.now() - started, peakRss, perKey, lines }
+  // Linux reports CPU times in clock ticks of 1/100 s (USER_HZ).
+  return { ms: performance.now() - started, cpuMs: cpuTicks * 10, peakRss, perKey, lines }
 }
 
 async function main(): Promise<void> {
@@ -286,11 +315,11 @@ async function main(): Promise<void> {
   const size = statSync(path).size
   log(`capture: ${path} (${mb(size)}), broker port ${port}`)
   // The machine is shared: each side's best of `runs` is the number that reflects the code.
-  let ours = await runKafkaDoctor(path, port)
+  let ours = await runKafkaDoctor(path, port, false, args.framesOnly)
   let theirs = await runTshark(path, port)
   for (let run = 1; run < args.runs; run++) {
     log(`run ${run + 1} of ${args.runs}…`)
-    const o = await runKafkaDoctor(path, port)
+    const o = await runKafkaDoctor(path, port, false, args.framesOnly)
     if (o.ms < ours.ms) ours = o
     const t = await runTshark(path, port)
     if (t.ms < theirs.ms) theirs = t
@@ -299,11 +328,14 @@ async function main(): Promise<void> {
   const theirsMBs = size / 1e6 / (theirs.ms / 1000)
   const lines = [
     `capture            ${mb(size)}, ${ours.packets} packets, broker port ${port} (best of ${args.runs} runs each)`,
+    `kafka-doctor       ${args.framesOnly ? 'capture pipeline only (--frames-only)' : 'decoding every frame with the codec + traffic analysis'}`,
     `kafka-doctor       ${(ours.ms / 1000).toFixed(2)} s  ${oursMBs.toFixed(0)} MB/s  peak RSS ${mb(ours.peakRss)}` +
       `  (RSS at 1/4 ${mb(ours.rss[0] ?? 0)}, 1/2 ${mb(ours.rss[1] ?? 0)}, 3/4 ${mb(ours.rss[2] ?? 0)}, end ${mb(ours.rss[3] ?? 0)})`,
     `tshark -Y kafka    ${(theirs.ms / 1000).toFixed(2)} s  ${theirsMBs.toFixed(1)} MB/s  peak RSS ${mb(theirs.peakRss)}`,
-    `ratio              ${(theirs.ms / ours.ms).toFixed(1)}× tshark's throughput`,
-    `kafka-doctor found ${ours.requests} requests, ${ours.responses} responses (${ours.paired} paired), ${ours.gaps} TCP gaps, ${ours.warnings} warnings`,
+    `ratio              ${(theirs.ms / ours.ms).toFixed(1)}× tshark's throughput (wall clock); ` +
+      `${(theirs.cpuMs / ours.cpuMs).toFixed(1)}× by CPU time (${(ours.cpuMs / 1000).toFixed(2)} s vs ${(theirs.cpuMs / 1000).toFixed(2)} s)`,
+    `kafka-doctor found ${ours.requests} requests, ${ours.responses} responses (${ours.paired} paired), ` +
+      `${ours.decodeErrors} frames not decodable, findings: ${ours.findings.join(', ') || 'none'}`,
     'api key  kafka-doctor requests+responses  tshark PDUs',
   ]
   const keys = [...new Set([...Object.keys(ours.perKey), ...Object.keys(theirs.perKey)])].sort(

@@ -101,6 +101,20 @@ export {
 } from './analyse/threads/classify.js'
 export { type FoldedStack, foldedText, StackFolder } from './analyse/threads/fold.js'
 export { type HotMethod, hotMethods } from './analyse/threads/hot-methods.js'
+// Packet captures: capture, decode, analyse (kafka-doctor capture / pcap)
+export {
+  type AnalyseCaptureOptions,
+  analyseCaptureFiles,
+  type CaptureAnalysis,
+} from './analyse/traffic/analyse-capture.js'
+export {
+  defaultTrafficLimits,
+  TrafficAnalyser,
+  type TrafficAnalyserOptions,
+  type TrafficLimits,
+} from './analyse/traffic/traffic-analyser.js'
+export type * from './analyse/traffic/traffic-report.js'
+export { trafficFindings } from './analyse/traffic/traffic-rules.js'
 export type { Bundle, ClusterLook, SourceAvailability } from './collect/bundle/bundle.js'
 export { bundleFiles } from './collect/bundle/bundle-files.js'
 export { BundleWriter } from './collect/bundle/bundle-writer.js'
@@ -114,6 +128,13 @@ export { bundleSchema, sourceNames } from './collect/bundle/manifest.js'
 export { parseManifest } from './collect/bundle/manifest-schema.js'
 export { readBundle } from './collect/bundle/read-bundle.js'
 export { writeHeadersOnlyCapture } from './collect/bundle/strip-capture.js'
+export { type CaptureToolName, captureToolNames, findCaptureTool } from './collect/capture/capture-tool.js'
+export {
+  type CaptureStop,
+  type CaptureTrafficOptions,
+  type CaptureTrafficResult,
+  captureTraffic,
+} from './collect/capture/capture-traffic.js'
 export { type CollectClusterOptions, collectClusterSnapshot } from './collect/cluster/collect-cluster.js'
 export type {
   BrokerView,
@@ -172,6 +193,7 @@ export { type ClientConfig, parseClientConfig, readClientConfig } from './net/cl
 export * from './outcome.js'
 // Packet captures
 export * from './pcap/index.js'
+export { type DecodedBody, KafkaDecoder } from './pcap/kafka-decoder.js'
 // Fault-injection proxy (kafka-doctor proxy)
 export type { ChangeEntry } from './proxy/change-log.js'
 export { type ListedRule, ProxyControl } from './proxy/control-client.js'
@@ -189,6 +211,7 @@ export { buildReport, type ReportJson, reportSchema } from './report/report-json
 export type { LagSeries, ReportSeries, TrafficSeries } from './report/report-series.js'
 export { toSpeedscope } from './report/speedscope.js'
 export { renderThreadsText } from './report/threads-text.js'
+export { renderTrafficText } from './report/traffic-text.js'
 export { type AnalysisResult, analyseBundleDir } from './report/write-report.js'
 export { toJson } from './util/json.js'
 export { toolVersion } from './version.js'

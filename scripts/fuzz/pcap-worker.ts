@@ -4,9 +4,11 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { TrafficAnalyser } from '../../src/analyse/traffic/traffic-analyser.js'
 import { isKafkaDoctorError } from '../../src/errors.js'
 import { CaptureParser } from '../../src/pcap/capture-parser.js'
 import { KafkaCaptureSession } from '../../src/pcap/kafka-capture.js'
+import { type DecodedBody, KafkaDecoder } from '../../src/pcap/kafka-decoder.js'
 import { WarningLog } from '../../src/pcap/warnings.js'
 import { mutate } from './pcap-mutate.js'
 
@@ -53,6 +55,7 @@ function main(): void {
     typedErrors: 0,
     warnings: 0,
     frames: 0,
+    findings: 0,
     maxInputMs: 0,
     slowestInput: '',
     maxRssMb: 0,
@@ -66,10 +69,21 @@ function main(): void {
     const { input, applied, chunkSize } = mutate(seeds, offsets, args.seed, i)
     const started = performance.now()
     try {
-      const session = new KafkaCaptureSession({ brokerPorts: [19092, 19094], maxWarnings: 5 })
+      // The whole `kafka-doctor pcap` path: reader, reassembly, framing, the codec, the analysis.
+      const decoder = new KafkaDecoder()
+      const analyser = new TrafficAnalyser({ topicName: (id) => decoder.topicName(id) })
+      const session = new KafkaCaptureSession<DecodedBody, DecodedBody>({
+        brokerPorts: [19092, 19094],
+        maxWarnings: 5,
+        decoder,
+        releaseFrames: true,
+        onExchange: (exchange) => analyser.add(exchange),
+      })
       for (let off = 0; off < input.length; off += chunkSize)
         session.push(input.subarray(off, off + chunkSize))
       const summary = session.end()
+      analyser.endFile(summary, decoder.stats)
+      stats.findings += analyser.report().findings.length
       stats.warnings += summary.warnings.length
       stats.frames += summary.framing.requests.frames + summary.framing.responses.frames
     } catch (error) {

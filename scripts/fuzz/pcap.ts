@@ -1,5 +1,6 @@
 /**
- * Fuzzes the capture pipeline (reader → link/IP → TCP reassembly → Kafka framing and pairing) with
+ * Fuzzes the whole `kafka-doctor pcap` path (reader → link/IP → TCP reassembly → Kafka framing and
+ * pairing → the codec → the traffic analysis) with
  * mutated real captures. The loop runs in a child process; this supervisor stops it when it makes no
  * progress for `--hang-ms` (a hang) or grows beyond `--max-rss-mb`, and reports the input that did it.
  *

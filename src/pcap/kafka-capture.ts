@@ -39,6 +39,12 @@ export interface KafkaCaptureOptions<RequestBody = unknown, ResponseBody = unkno
   onExchange?: (exchange: KafkaExchange<RequestBody, ResponseBody>) => void
   onWarning?: (warning: CaptureWarning) => void
   onConnection?: (connection: ConnectionInfo) => void
+  /**
+   * Promise that `onFrame`/`onExchange` keep nothing that points into a frame's bytes (the frame,
+   * `bytes`, byte fields of decoded bodies) once its exchange was handed on; the pipeline then reuses
+   * the buffers of frames that spanned segments. Saves allocation and GC on big Produce/Fetch frames.
+   */
+  releaseFrames?: boolean
 }
 
 export interface KafkaCaptureSummary {
@@ -98,6 +104,7 @@ export class KafkaCaptureSession<RequestBody = unknown, ResponseBody = unknown> 
       learnBroker: (host: string, port: number) => this.brokers.learn(host, port),
       onFrame: options.onFrame,
       onExchange: options.onExchange,
+      releaseFrames: options.releaseFrames ?? false,
       onDesync: (connection: ConnectionInfo, direction: string, reason: string, fileOffset: number) =>
         this.warnings.add(
           'kafka-desync',

@@ -11,7 +11,6 @@ import type {
 import { type FrameReceiver, type FramerStats, KafkaFramer } from './kafka-framer.js'
 import { type FramePlausibility, readRequestHeader, readResponseCorrelationId } from './kafka-header.js'
 import type { ConnectionInfo, ConnectionSinks } from './tcp-reassembler.js'
-import type { StreamSink } from './tcp-stream.js'
 
 export interface PairingStats {
   requests: number
@@ -51,6 +50,8 @@ export interface KafkaConnectionContext<RequestBody, ResponseBody> {
   onFrame: ((frame: KafkaRequest | KafkaResponse) => void) | undefined
   onExchange: ((exchange: KafkaExchange<RequestBody, ResponseBody>) => void) | undefined
   onDesync(connection: ConnectionInfo, direction: string, reason: string, fileOffset: number): void
+  /** The callbacks keep nothing of a frame after its exchange was handed on: its buffer may be reused. */
+  releaseFrames: boolean
 }
 
 interface Outstanding<RequestBody> {
@@ -66,8 +67,8 @@ interface Outstanding<RequestBody> {
  * it jumps over will never be answered (acks=0 Produce, or their response was lost in a gap).
  */
 export class KafkaConnection<RequestBody, ResponseBody> implements ConnectionSinks {
-  readonly toBroker: StreamSink
-  readonly toClient: StreamSink
+  readonly toBroker: KafkaFramer
+  readonly toClient: KafkaFramer
   private readonly queue: Array<Outstanding<RequestBody>> = []
   private readonly waiting = new Map<number, number>()
   private readonly decodeContext: DecodeContext
@@ -231,5 +232,8 @@ export class KafkaConnection<RequestBody, ResponseBody> implements ConnectionSin
 
   private emit(exchange: KafkaExchange<RequestBody, ResponseBody>): void {
     this.context.onExchange?.(exchange)
+    if (!this.context.releaseFrames) return
+    if (exchange.request) this.toBroker.release(exchange.request.bytes)
+    if (exchange.response) this.toClient.release(exchange.response.bytes)
   }
 }

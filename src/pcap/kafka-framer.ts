@@ -50,6 +50,9 @@ type Mode = (typeof Mode)[keyof typeof Mode]
 /** Frames in one segment at least this big are handed on as views into the capture (zero-copy). */
 const zeroCopyMinBytes = 4096
 
+/** A released frame buffer is kept for the next frame only up to this size. */
+const maxSpareBytes = 8 * 1024 * 1024
+
 /** Size prefix plus the 4 bytes after it: enough to check a header while in step. */
 const headerBytes = 8
 
@@ -85,6 +88,10 @@ export class KafkaFramer implements StreamSink {
   private segment: Buffer | undefined
   /** Requests: the correlation id of the last frame, to judge candidates after a loss. */
   private lastCorrelationId: number | undefined
+  /** Buffers this framer allocated for frames that spanned segments (so `release` can tell them). */
+  private readonly owned = new WeakSet<ArrayBufferLike>()
+  /** A released frame buffer, reused by the next frame that fits (fewer big allocations and GC). */
+  private spare: Buffer | undefined
 
   constructor(
     private readonly direction: FrameDirection,
@@ -216,6 +223,18 @@ export class KafkaFramer implements StreamSink {
     }
   }
 
+  /**
+   * The receiver is done with a frame it was handed: nothing points into its bytes any more. A copy
+   * this framer made is kept to assemble the next frame into (views into the capture are left alone).
+   */
+  release(bytes: Buffer): void {
+    const buffer = bytes.buffer
+    if (!this.owned.has(buffer) || buffer.byteLength > maxSpareBytes) return
+    if (this.spare && this.spare.length >= buffer.byteLength) return
+    if (this.frameBuffer && this.frameBuffer.buffer === buffer) return
+    this.spare = Buffer.from(buffer, 0, buffer.byteLength)
+  }
+
   private markStart(tsNs: bigint, fileOffset: number): void {
     const override = this.startOverride
     this.startOverride = undefined
@@ -227,7 +246,15 @@ export class KafkaFramer implements StreamSink {
   private startBody(size: number, tsNs: bigint): void {
     this.mode = Mode.BODY
     this.frameSize = size
-    this.frameBuffer = Buffer.allocUnsafe(size)
+    const spare = this.spare
+    if (spare && spare.length >= size) {
+      this.frameBuffer = spare.subarray(0, size)
+      this.spare = undefined
+    } else {
+      // A buffer of its own (not from Node's shared pool), so that release() can recognise it.
+      this.frameBuffer = Buffer.allocUnsafeSlow(size)
+      this.owned.add(this.frameBuffer.buffer)
+    }
     this.frameFill = 0
     this.remaining = size
     this.damaged = false

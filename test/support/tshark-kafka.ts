@@ -97,6 +97,8 @@ export interface OurPdu {
   correlationId: number | undefined
   /** Decoded body (request or response), when the codec decoded it. */
   body: unknown
+  /** The capture saw the connection open (SYN). */
+  fromStart: boolean
 }
 
 /** APIs whose bodies name topics and partitions directly (not inside opaque group assignments). */
@@ -110,6 +112,11 @@ export interface Comparison {
   onlyOurs: Map<string, { count: number; reason: string }>
   /** PDUs of tshark that we have no frame for. */
   missing: string[]
+  /**
+   * PDUs on connections the capture joined midway (opened before it started, e.g. by tests running
+   * at the same time): tshark has no resynchronisation and misreads those, so they are not compared.
+   */
+  midStream: number
 }
 
 /** Compares every PDU tshark shows with ours, field by field. */
@@ -125,14 +132,20 @@ export function compareWithTshark(
     list.push(pdu)
     index.set(key, list)
   }
+  const fromStart = new Set(ours.filter((p) => p.fromStart).map((p) => `${p.clientPort}|${p.brokerPort}`))
   const result: Comparison = {
     compared: 0,
     bodiesCompared: 0,
     disagreements: [],
     onlyOurs: new Map(),
     missing: [],
+    midStream: 0,
   }
   for (const t of tshark) {
+    if (!fromStart.has(`${t.clientPort}|${t.brokerPort}`)) {
+      result.midStream++
+      continue
+    }
     const key = `${t.clientPort}|${t.brokerPort}|${t.request}|${t.correlationId}`
     const mine = index.get(key)?.shift()
     const where = `frame ${t.frame} ${t.request ? 'request' : 'response'} corr ${t.correlationId}`

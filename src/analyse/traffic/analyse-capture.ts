@@ -59,6 +59,8 @@ export async function analyseCaptureFiles(
       const summary = await readKafkaCapture<DecodedBody, DecodedBody>(file, {
         ...(options.brokerPorts ? { brokerPorts: options.brokerPorts } : {}),
         decoder,
+        // The analyser copies what it keeps: frame buffers can be reused.
+        releaseFrames: true,
         onExchange: (exchange) => analyser.add(exchange),
         onChunk: (bytesRead) =>
           options.onProgress?.({ file, bytesRead, totalBytes, fileIndex, files: files.length }),

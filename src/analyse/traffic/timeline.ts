@@ -15,10 +15,12 @@ export class Timeline {
     let index = Math.floor(Math.max(0, t) / this.bucketS)
     let bucket = this.buckets.get(index)
     if (!bucket) {
-      if (this.buckets.size >= this.maxBuckets) {
+      // Widen until there is room (timestamps far apart, e.g. a corrupt capture, need several steps).
+      while (this.buckets.size >= this.maxBuckets) {
         this.widen()
         index = Math.floor(Math.max(0, t) / this.bucketS)
         bucket = this.buckets.get(index)
+        if (bucket) break
       }
       if (!bucket) {
         bucket = { t: index * this.bucketS, requests: 0, errors: 0, bytes: 0, byApi: {} }

@@ -65,6 +65,10 @@ export const pcapCommand: CommandModule = {
             `${file.file}: ${file.warnings} capture warning(s), first at byte ${first.fileOffset}: ${first.message}; results are partial`,
           )
       }
+      if (report.apiKeys.length === 0 && report.exchanges.unmatchedResponses === 0)
+        io.warn(
+          `no Kafka traffic found on port(s) ${(flags.port ?? [9092]).join(', ')}: give the brokers' ports with --port`,
+        )
       io.result(report, () => renderTrafficText(report, { top: flags.top }))
       process.exitCode = exitCodeForFindings(report.findings)
     })

@@ -26,8 +26,12 @@ const topic = `traffic-${process.pid}`
 const group = `${topic}-group`
 const consumerClientId = `traffic-consumer-${process.pid}`
 const producerClientId = `traffic-producer-${process.pid}`
-/** Records per partition: 10 each from the CLI producer, then 20 more on partition 0 from the patient. */
-const expectedHw = [30, 10, 10]
+const fireAndForgetClientId = `traffic-acks0-${process.pid}`
+/**
+ * Records per partition: 10 each from the CLI producer, then 20 more on partition 0 from a patient,
+ * and 5 on partition 1 from a patient with acks=0 (no answers).
+ */
+const expectedHw = [30, 15, 10]
 
 let kafka: KafkaCluster
 let file: string
@@ -57,16 +61,25 @@ beforeAll(async () => {
       clientId: producerClientId,
     })
     expect((await producer.result()).exit.code).toBe(0)
+    const acks0 = await runProducerPatient({
+      bootstrap: kafka.bootstrap,
+      topic,
+      count: 5,
+      partition: 1,
+      acks: '0',
+      clientId: fireAndForgetClientId,
+    })
+    expect((await acks0.result()).exit.code).toBe(0)
     const consumer = await startConsumerPatient({
       bootstrap: kafka.bootstrap,
       topics: [topic],
       group,
       clientId: consumerClientId,
       commit: 'sync',
-      maxRecords: 50,
+      maxRecords: 55,
     })
     consumerVersion = consumer.clientVersion
-    await consumer.awaitEvent((e) => e.event === 'status' && Number(e.consumed) >= 50, { timeoutMs: 60_000 })
+    await consumer.awaitEvent((e) => e.event === 'status' && Number(e.consumed) >= 55, { timeoutMs: 60_000 })
     expect((await consumer.exited).code).toBe(0)
     const described = await kafka.runTool('kafka-consumer-groups', [
       '--bootstrap-server',
@@ -109,6 +122,32 @@ describe('decoding real traffic', () => {
     expect(produced.reduce((sum, p) => sum + p.records, 0)).toBe(20)
   })
 
+  it('Produce with acks=0 expects no answer: unanswered by design, not left waiting', () => {
+    const produce = ofClient(fireAndForgetClientId, 0)
+    expect(produce.length).toBeGreaterThan(0)
+    for (const e of produce) {
+      expect((e.requestBody as unknown as ProduceRequest).acks).toBe(0)
+      expect(e.status).toBe('unanswered')
+      expect(e.unansweredReason).toBe('no-response-expected')
+    }
+    expect(report.exchanges.unanswered['no-response-expected']).toBe(produce.length)
+  })
+
+  it('given only the first broker port, learns the others from Metadata answers', async () => {
+    const first = ports[0] ?? 0
+    const learnt = (await analyseCaptureFiles([file], { brokerPorts: [first] })).report
+    expect(learnt.brokersLearnt.length).toBeGreaterThanOrEqual(3)
+    const learntPorts = new Set(learnt.brokersLearnt.map((b) => Number(b.split(':').at(-1))))
+    for (const port of ports) expect(learntPorts.has(port)).toBe(true)
+    // The consumer started after the first Metadata answer: all of its traffic is followed.
+    const fetches = (r: TrafficReport) =>
+      r.flows
+        .filter((f) => f.clientId === consumerClientId && f.api === 'Fetch')
+        .reduce((n, f) => n + f.requests, 0)
+    expect(fetches(learnt)).toBe(fetches(report))
+    expect(fetches(learnt)).toBeGreaterThan(0)
+  })
+
   it('the consumer committed exactly the end of every partition', () => {
     const last = new Map<number, bigint>()
     for (const e of ofClient(consumerClientId, 8))
@@ -117,7 +156,7 @@ describe('decoding real traffic', () => {
           expect(t.name).toBe(topic)
           last.set(p.partitionIndex, p.committedOffset)
         }
-    expect(Object.fromEntries(last)).toEqual({ 0: 30n, 1: 10n, 2: 10n })
+    expect(Object.fromEntries(last)).toEqual({ 0: 30n, 1: 15n, 2: 10n })
   })
 
   it('reports the client ids, software names and versions announced in ApiVersions', () => {
@@ -149,15 +188,24 @@ describe('decoding real traffic', () => {
       })
   })
 
-  it('reports the group: one generation, the MEMBER_ID_REQUIRED round, no findings', () => {
+  it('reports the group: its generation, the MEMBER_ID_REQUIRED round, no findings', () => {
     const g = report.groups.find((x) => x.group === group)
-    expect(g?.joinGroups).toBe(2)
-    expect(g?.syncGroups).toBe(1)
-    expect(g?.generations).toEqual([1])
-    expect(g?.errors).toEqual({ MEMBER_ID_REQUIRED: 1 })
+    // The first JoinGroup is answered MEMBER_ID_REQUIRED (KIP-394); a busy coordinator may make the
+    // client join once more, so the counts are bounds.
+    expect(g?.joinGroups).toBeGreaterThanOrEqual(2)
+    expect(g?.joinGroups).toBeLessThanOrEqual(4)
+    expect(g?.syncGroups).toBeGreaterThanOrEqual(1)
+    expect(g?.generations[0]).toBe(1)
+    expect(g?.generations.length).toBeLessThanOrEqual(2)
+    expect(g?.errors.MEMBER_ID_REQUIRED).toBe(1)
+    expect(g?.leaveGroups).toBe(1)
     const memberIdRequired = report.errors.find((e) => e.api === 'JoinGroup' && e.code === 79)
     expect(memberIdRequired?.clients).toContain(consumerClientId)
-    expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([])
+    // Other test files use the cluster at the same time: only this scenario's clients and group count.
+    const mine = [consumerClientId, producerClientId, fireAndForgetClientId]
+    expect(
+      report.findings.filter((f) => mine.includes(f.subject.client ?? '') || f.subject.group === group),
+    ).toEqual([])
   })
 
   it('agrees with tshark on every PDU it dissects; lists what only kafka-doctor decodes', async () => {
@@ -175,6 +223,7 @@ describe('decoding real traffic', () => {
           apiVersion: h.apiVersion,
           correlationId: h.correlationId,
           body: e.requestBody,
+          fromStart: c.sawSyn,
         })
       if (e.response)
         ours.push({
@@ -185,6 +234,7 @@ describe('decoding real traffic', () => {
           apiVersion: h?.apiVersion,
           correlationId: e.response.correlationId,
           body: e.responseBody,
+          fromStart: c.sawSyn,
         })
     }
     const result = compareWithTshark(tshark, ours, apiName)
@@ -193,17 +243,25 @@ describe('decoding real traffic', () => {
     )
     console.log(
       `tshark comparison: ${result.compared} PDUs compared (${result.bodiesCompared} with bodies), ` +
-        `${result.disagreements.length} disagreements\nonly kafka-doctor decodes:\n  ${only.join('\n  ')}`,
+        `${result.disagreements.length} disagreements (${result.midStream} PDUs on connections opened before ` +
+        `the capture not compared)\nonly kafka-doctor decodes:\n  ${only.join('\n  ')}`,
     )
     expect(result.missing).toEqual([])
     expect(result.disagreements).toEqual([])
-    expect(result.compared).toBe(tshark.length)
-    // Per api key, the report counts at least what tshark decodes, and exactly as many requests.
-    for (const key of new Set(tshark.filter((t) => t.request).map((t) => t.apiKey))) {
-      const mine = report.apiKeys.find((a) => a.apiKey === key)
-      expect(mine?.requests).toBe(tshark.filter((t) => t.request && t.apiKey === key).length)
-      const theirResponses = tshark.filter((t) => !t.request && t.apiKey === key).length
-      expect(mine?.responses).toBeGreaterThanOrEqual(theirResponses)
+    expect(result.compared + result.midStream).toBe(tshark.length)
+    expect(result.compared).toBeGreaterThan(100)
+    // Per api key, as many requests as tshark decodes, and at least its responses (connections the
+    // capture saw open; kafka-doctor pcap --json on a whole capture: test/cli/commands/pcap.test.ts).
+    const complete = new Set(ours.filter((p) => p.fromStart).map((p) => `${p.clientPort}|${p.brokerPort}`))
+    const theirs = tshark.filter((t) => complete.has(`${t.clientPort}|${t.brokerPort}`))
+    const mine = ours.filter((p) => p.fromStart)
+    for (const key of new Set(theirs.filter((t) => t.request).map((t) => t.apiKey))) {
+      const count = (
+        list: ReadonlyArray<{ request: boolean; apiKey: number | undefined }>,
+        request: boolean,
+      ) => list.filter((p) => p.request === request && p.apiKey === key).length
+      expect(count(mine, true)).toBe(count(theirs, true))
+      expect(count(mine, false)).toBeGreaterThanOrEqual(count(theirs, false))
     }
   })
 })

@@ -203,6 +203,33 @@ describe('kafka-doctor capture', () => {
     expect(dumpcap.stderr).toContain('sudo usermod -aG wireshark $USER')
   }, 60_000)
 
+  it('--analyze: the capture, then its analysis, in one JSON document', async () => {
+    const dir = await outDir()
+    const run = await runCli(
+      [
+        'capture',
+        '--bootstrap-server',
+        kafka.bootstrap,
+        '--interface',
+        'lo',
+        '--duration',
+        '3s',
+        '--out',
+        dir,
+        '--analyze',
+        '--json',
+      ],
+      { timeoutMs: 60_000 },
+    )
+    expect(run.code).toBe(0)
+    const { capture, report } = JSON.parse(run.stdout)
+    expect(capture.files).toEqual([join(dir, 'kafka.pcap')])
+    expect(capture.stoppedBy).toBe('duration')
+    expect(report.files[0].file).toBe(join(dir, 'kafka.pcap'))
+    expect(report.apiKeys.find((a: { api: string }) => a.api === 'Produce').requests).toBeGreaterThan(5)
+    expect(run.stderr).toMatch(/^captured \d+ bytes in 3\.\d s with tcpdump \(stopped by duration\)/)
+  }, 60_000)
+
   it('needs --bootstrap-server or --port', async () => {
     const run = await runCli(['capture', '--out', await outDir()])
     expect(run.code).toBe(3)
