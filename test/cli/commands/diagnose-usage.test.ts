@@ -32,10 +32,7 @@ describe('diagnose usage errors: one line, exit 3', () => {
       'kafka-doctor: --capture needs --bootstrap-server: the capture filter is built from the brokers’ addresses',
     ],
     [['--pid', 'abc'], "kafka-doctor: invalid pid 'abc': give the JVM process id, e.g. from `jps -l`"],
-    [
-      ['--pid', '1', '--spin-cpu', '0'],
-      "kafka-doctor: --spin-cpu must be between 0 and 100, got '0'",
-    ],
+    [['--pid', '1', '--spin-cpu', '0'], "kafka-doctor: --spin-cpu must be between 0 and 100, got '0'"],
   ])('%j', async (args, message) => {
     const run = await runCli(['diagnose', ...args])
     expect(run.code).toBe(3)
