@@ -1,12 +1,15 @@
 /**
- * `npm run quickstart`: a local 3-broker Kafka with a demo topic, then kafka-doctor against it.
+ * `npm run quickstart`: builds kafka-doctor, starts a local 3-broker Kafka (fetched from Maven Central
+ * on first use) with a demo topic, then runs `kafka-doctor cluster` against it and prints its report.
  * Reuses the `quickstart` cluster when it is already running; stop it with
- * `npm run cluster -- stop --name quickstart`. The last line is `bootstrap=HOST:PORT,...`.
+ * `npm run cluster -- stop --name quickstart`. The last line is `bootstrap=HOST:PORT,...`; the exit code
+ * is kafka-doctor's (0 for a healthy cluster).
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { allNodes, startCluster } from './kafka/cluster/cluster.js'
+import { allNodes } from './kafka/cluster/cluster.js'
 import { isRunning, nodeMarker } from './kafka/cluster/process.js'
+import { startCluster } from './kafka/cluster/start.js'
 import { bootstrapOf, type ClusterState, readState, stateFile } from './kafka/cluster/state.js'
 import { repoRoot } from './kafka/paths.js'
 import { runKafkaTool } from './kafka/run-tool.js'
@@ -26,6 +29,10 @@ async function runningCluster(): Promise<ClusterState | undefined> {
 }
 
 runMain(async () => {
+  log('building kafka-doctor (npm run build)')
+  const build = await runCommand('npm', ['run', 'build'], { cwd: repoRoot, timeoutMs: 300_000 })
+  if (build.code !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`)
+
   let state = await runningCluster()
   if (state) log(`cluster '${name}' is already running`)
   else state = await startCluster({ name, brokers: 3, log })
@@ -67,21 +74,15 @@ runMain(async () => {
     if (produced.code !== 0) throw new Error(`kafka-producer-perf-test failed: ${produced.stderr.trim()}`)
   }
 
-  // The place for kafka-doctor itself: once the `cluster` command exists (src/cli/commands/cluster.ts,
-  // built to dist/), quickstart runs it against the demo cluster.
-  const doctorCommand = join(repoRoot, 'dist', 'cli', 'commands', 'cluster.js')
-  if (existsSync(doctorCommand)) {
-    const doctor = await runCommand(
-      process.execPath,
-      [join(repoRoot, 'bin', 'kafka-doctor.js'), 'cluster', '--bootstrap-server', bootstrap],
-      { timeoutMs: 60_000 },
-    )
-    process.stdout.write(doctor.stdout)
-    process.stderr.write(doctor.stderr)
-  } else {
-    log('kafka-doctor cluster is not built yet: run `npm run build`, then')
-    log(`  node bin/kafka-doctor.js cluster --bootstrap-server ${bootstrap}`)
-  }
+  log(`running: kafka-doctor cluster --bootstrap-server ${bootstrap}`)
+  const doctor = await runCommand(
+    process.execPath,
+    [join(repoRoot, 'bin', 'kafka-doctor.js'), 'cluster', '--bootstrap-server', bootstrap],
+    { timeoutMs: 120_000 },
+  )
+  process.stdout.write(doctor.stdout)
+  process.stderr.write(doctor.stderr)
+  process.exitCode = doctor.code ?? 3
   log(`stop the cluster with: npm run cluster -- stop --name ${name}`)
   process.stdout.write(`bootstrap=${bootstrap}\n`)
 })

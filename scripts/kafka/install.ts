@@ -42,7 +42,13 @@ export async function ensureKafka(
   return result
 }
 
-async function verifyMainClasses(version: string, libs: string, jars: readonly string[]): Promise<void> {
+/** Throws unless the broker and every tool main class of `version` is in its kafka jars. */
+export async function verifyMainClasses(
+  version: string,
+  libs: string,
+  jars: readonly string[],
+  extraClasses: readonly string[] = [],
+): Promise<void> {
   const kafkaJars = jars.filter(
     (jar) => jar.startsWith(`kafka_2.13-${version}`) || jar.startsWith(`kafka-tools-${version}`),
   )
@@ -51,7 +57,11 @@ async function verifyMainClasses(version: string, libs: string, jars: readonly s
     const result = await runCommand('jar', ['tf', join(libs, jar)], { timeoutMs: 60_000 })
     for (const entry of result.stdout.split('\n')) listed.add(entry.trim())
   }
-  const wanted = [brokerMainClass, ...kafkaToolNames.map((tool) => toolMainClass(tool, version))]
+  const wanted = [
+    brokerMainClass,
+    ...kafkaToolNames.map((tool) => toolMainClass(tool, version)),
+    ...extraClasses,
+  ]
   const missing = wanted.filter((name) => !listed.has(`${name.replaceAll('.', '/')}.class`))
   if (missing.length > 0) {
     throw new CollectError(`Kafka ${version} jars lack the main classes ${missing.join(', ')}`, {

@@ -8,8 +8,9 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { runMain } from '../lib/main.js'
-import { allNodes, startCluster, stopCluster } from './cluster/cluster.js'
+import { allNodes, stopCluster } from './cluster/cluster.js'
 import { residentBytes, sleep } from './cluster/process.js'
+import { startCluster } from './cluster/start.js'
 
 const clockTicks = 100 // USER_HZ on Linux
 

@@ -1,6 +1,6 @@
 import { runCommand } from '../lib/run.js'
 import { ensureKafka } from './install.js'
-import { kafkaJvmArgs } from './jvm.js'
+import { type JvmArgsOptions, kafkaJvmArgs } from './jvm.js'
 import { javaBin } from './paths.js'
 import { type KafkaToolName, toolMainClass } from './tools.js'
 
@@ -16,10 +16,11 @@ export function kafkaToolCommand(
   tool: KafkaToolName,
   version: string,
   args: readonly string[],
+  jvm: JvmArgsOptions = {},
 ): { command: string; args: string[] } {
   return {
     command: javaBin(),
-    args: [...kafkaJvmArgs(version, 'tool'), toolMainClass(tool, version), ...args],
+    args: [...kafkaJvmArgs(version, 'tool', jvm), toolMainClass(tool, version), ...args],
   }
 }
 
@@ -30,10 +31,10 @@ export function kafkaToolCommand(
 export async function runKafkaTool(
   tool: KafkaToolName,
   args: readonly string[],
-  options: { version: string; timeoutMs?: number; input?: string },
+  options: { version: string; timeoutMs?: number; input?: string; jvm?: JvmArgsOptions },
 ): Promise<ToolResult> {
   await ensureKafka(options.version)
-  const { command, args: fullArgs } = kafkaToolCommand(tool, options.version, args)
+  const { command, args: fullArgs } = kafkaToolCommand(tool, options.version, args, options.jvm)
   const result = await runCommand(command, fullArgs, {
     timeoutMs: options.timeoutMs ?? 60_000,
     ...(options.input === undefined ? {} : { input: options.input }),

@@ -39,6 +39,7 @@ export const kafkaTools = {
   'kafka-acls': { v3: 'kafka.admin.AclCommand', v4: 'org.apache.kafka.tools.AclCommand' },
   'kafka-cluster': { v3: 'org.apache.kafka.tools.ClusterTool' },
   'kafka-storage': { v3: 'kafka.tools.StorageTool' },
+  'kafka-dump-log': { v3: 'kafka.tools.DumpLogSegments', v4: 'org.apache.kafka.tools.DumpLogSegments' },
   'kafka-verifiable-producer': { v3: 'org.apache.kafka.tools.VerifiableProducer' },
   'kafka-verifiable-consumer': { v3: 'org.apache.kafka.tools.VerifiableConsumer' },
 } as const satisfies Record<string, ToolClasses>

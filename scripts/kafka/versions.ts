@@ -20,6 +20,8 @@ export const brokerVersions = {
  * the tool is built to diagnose.
  */
 export const clientVersions = {
+  /** The 2.x line, still common in production: the fetcher without any of the later fixes. */
+  legacy: '2.8.2',
   old: '3.6.2',
   current: '3.9.1',
   latest: '4.4.0',

@@ -55,6 +55,8 @@ export class BrokerConnection {
   readonly clientId: string
   /** What the broker advertised in ApiVersions. */
   readonly brokerVersions: ReadonlyMap<number, VersionRange>
+  /** The ApiVersions versions sent while opening (two when the broker asked for an older one). */
+  readonly apiVersionsSent: readonly number[]
   readonly #transport: Transport
   #nextCorrelationId = 1
 
@@ -62,6 +64,7 @@ export class BrokerConnection {
     transport: Transport,
     options: BrokerConnectionOptions,
     brokerVersions: ReadonlyMap<number, VersionRange>,
+    apiVersionsSent: readonly number[],
   ) {
     this.host = options.host
     this.port = options.port
@@ -69,6 +72,7 @@ export class BrokerConnection {
     this.clientId = options.clientId ?? defaultClientId
     this.#transport = transport
     this.brokerVersions = brokerVersions
+    this.apiVersionsSent = apiVersionsSent
   }
 
   get address(): string {
@@ -88,10 +92,12 @@ export class BrokerConnection {
       ...(options.tls ? { tls: options.tls } : {}),
     })
     try {
-      const versions = await negotiateApiVersions(transport, options.clientId ?? defaultClientId)
-      return new BrokerConnection(transport, options, versions)
+      const { versions, sent } = await negotiateApiVersions(transport, options.clientId ?? defaultClientId)
+      return new BrokerConnection(transport, options, versions, sent)
     } catch (error) {
-      await transport.close()
+      // Not awaited: a peer that never answered will not answer the close either, and the open must
+      // fail within its timeout. The socket is destroyed in the background (transport.close bounds it).
+      void transport.close()
       throw error
     }
   }
@@ -170,9 +176,10 @@ export class BrokerConnection {
 async function negotiateApiVersions(
   transport: Transport,
   clientId: string,
-): Promise<Map<number, VersionRange>> {
+): Promise<{ versions: Map<number, VersionRange>; sent: number[] }> {
   const codec = codecFor(ApiKey.ApiVersions)
   let version = codec.maxVersion
+  const sent: number[] = []
   for (let attempt = 0; attempt < 2; attempt++) {
     const request = {
       ...defaultApiVersionsRequest(),
@@ -184,6 +191,7 @@ async function negotiateApiVersions(
       { apiKey: ApiKey.ApiVersions, apiVersion: version, correlationId, clientId },
       request,
     ).subarray(4)
+    sent.push(version)
     const response = await transport.request(correlationId, frame)
     const { body } = decodeResponseFrame(response, ApiKey.ApiVersions, version, { sizePrefixed: false })
     if (body.errorCode === UNSUPPORTED_VERSION && attempt === 0) {
@@ -194,9 +202,12 @@ async function negotiateApiVersions(
     if (body.errorCode !== 0) {
       throw new ProtocolError(`broker ${transport.address} refused ApiVersions: ${errorName(body.errorCode)}`)
     }
-    return new Map(
-      body.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]),
-    )
+    return {
+      versions: new Map(
+        body.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]),
+      ),
+      sent,
+    }
   }
   throw new ProtocolError(`broker ${transport.address} did not agree on an ApiVersions version`)
 }

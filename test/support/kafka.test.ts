@@ -1,13 +1,20 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listClusters } from '../../scripts/kafka/cluster/cluster.js'
 import { brokerVersions } from '../../scripts/kafka/versions.js'
 import { type KafkaCluster, sharedCluster, startCluster } from './kafka.js'
+import { startConsumerPatient } from './patients.js'
 import { parseTopicsDescribe } from './tool-output.js'
 
 const sortedIds = (ids: readonly number[]) => [...ids].sort((a, b) => a - b)
 
 describe('shared test cluster', () => {
+  let kafka: KafkaCluster
+  beforeAll(async () => {
+    kafka = await sharedCluster()
+  })
+
   it('has three brokers, each listing all three in Metadata', async () => {
-    const kafka = await sharedCluster()
     expect(kafka.version).toBe(brokerVersions.default)
     expect(kafka.brokers.map((broker) => broker.id)).toEqual([1, 2, 3])
     expect(kafka.bootstrap).toBe(kafka.brokers.map((broker) => `${broker.host}:${broker.port}`).join(','))
@@ -21,7 +28,6 @@ describe('shared test cluster', () => {
   })
 
   it('creates a topic with replication factor 3 that kafka-topics describes', async () => {
-    const kafka = await sharedCluster()
     await kafka.createTopic('rig-rf3', {
       partitions: 3,
       replicationFactor: 3,
@@ -50,12 +56,10 @@ describe('shared test cluster', () => {
   })
 
   it('refuses to stop a broker of the shared cluster', async () => {
-    const kafka = await sharedCluster()
     await expect(kafka.stopBroker(2)).rejects.toThrow(/shared test cluster/)
   })
 
   it('produces records that kafka-get-offsets counts', async () => {
-    const kafka = await sharedCluster()
     await kafka.createTopic('rig-produce', { partitions: 1 })
     await kafka.produce('rig-produce', ['a', 'b', { key: 'k', value: 'c' }])
     const offsets = await kafka.runTool('kafka-get-offsets', [
@@ -117,6 +121,51 @@ describe('private cluster with a broker stopped and restarted', () => {
     expect(metadata.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3])
     for (const partition of await describe()) expect(sortedIds(partition.isr)).toEqual([1, 2, 3])
   })
+
+  it('drops a hard-killed broker from the ISR once the controller fences it', async () => {
+    if (!kafka) throw new Error('the private cluster did not start')
+    const cluster = kafka
+    await cluster.stopBroker(3, { hard: true })
+    expect(cluster.isBrokerRunning(3)).toBe(false)
+    // No controlled shutdown: the broker stays in the ISR until its session times out (9 s default).
+    const metadata = await cluster.waitForMetadata(
+      (seen) => seen.topics[0]?.partitions.every((p) => !p.isr.includes(3) && p.leader !== 3) ?? false,
+      { topics: ['isr-check'], timeoutMs: 60_000 },
+    )
+    expect(metadata.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2])
+    await cluster.startBroker(3)
+    await cluster.waitForMetadata(
+      (seen) => seen.topics[0]?.partitions.every((p) => p.isr.length === 3) ?? false,
+      {
+        topics: ['isr-check'],
+        timeoutMs: 60_000,
+      },
+    )
+  })
+})
+
+describe('a failed start', () => {
+  it('throws with the tail of the broker log and leaves nothing running', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()))
+    const address = blocker.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    try {
+      const listener = `PLAINTEXT://127.0.0.1:${port}`
+      await expect(
+        startCluster({
+          brokers: 1,
+          brokerOverrides: { listeners: listener, 'advertised.listeners': listener },
+        }),
+      ).rejects.toThrow(
+        /broker 1 of cluster .* exited during start[\s\S]*tail of the node's log[\s\S]*Address already in use/,
+      )
+    } finally {
+      blocker.close()
+    }
+    const mine = (await listClusters()).filter((name) => name.includes(`-${process.pid}-`))
+    expect(mine).toEqual([])
+  })
 })
 
 describe(`Kafka ${brokerVersions.latest} smoke`, () => {
@@ -153,5 +202,30 @@ describe(`Kafka ${brokerVersions.latest} smoke`, () => {
     )
     expect(described).toHaveLength(2)
     for (const partition of described) expect(sortedIds(partition.isr)).toEqual([1, 2, 3])
+  })
+
+  it('serves a 4.x consumer on the new group protocol (KIP-848)', async () => {
+    if (!kafka) throw new Error('the 4.x cluster did not start')
+    await kafka.produce('smoke', ['a', 'b', 'c', 'd'])
+    const consumer = await startConsumerPatient({
+      bootstrap: kafka.bootstrap,
+      topics: ['smoke'],
+      group: 'smoke-848',
+      clientVersion: 'latest',
+      props: { 'group.protocol': 'consumer' },
+      statusIntervalMs: 200,
+    })
+    try {
+      await consumer.awaitEvent((event) => event.event === 'status' && event.consumed === 4, {
+        timeoutMs: 60_000,
+      })
+      // A KIP-848 group is assigned by the broker ('uniform'), not by a client-side strategy.
+      const groups = await kafka.runTool('kafka-consumer-groups', [
+        ...['--bootstrap-server', kafka.bootstrap, '--describe', '--group', 'smoke-848', '--state'],
+      ])
+      expect(groups.stdout).toMatch(/smoke-848\s.*\suniform\s+Stable\s+1\b/)
+    } finally {
+      expect((await consumer.stop()).code).toBe(0)
+    }
   })
 })

@@ -1,5 +1,6 @@
 /**
- * The one way tests reach a real Kafka cluster.
+ * The one way tests reach a real Kafka cluster. Call these in beforeAll (hook timeout 180 s): the
+ * first call of a run may download Kafka and start the cluster.
  *
  *   const kafka = await sharedCluster()          // the run's shared 3-broker cluster (never stop brokers)
  *   const own = await startCluster({ brokers: 3 }) // a private cluster for tests that stop brokers
@@ -18,18 +19,18 @@ import {
   allNodes,
   logTail,
   startBroker as startBrokerProcess,
-  startCluster as startClusterProcesses,
   stopBroker as stopBrokerProcess,
   stopCluster,
 } from '../../scripts/kafka/cluster/cluster.js'
 import { fetchMetadata, type ProbeMetadata } from '../../scripts/kafka/cluster/probe.js'
 import { isRunning, nodeMarker, sleep } from '../../scripts/kafka/cluster/process.js'
+import { startCluster as startClusterProcesses } from '../../scripts/kafka/cluster/start.js'
 import { bootstrapOf, type ClusterState, readState, stateFile } from '../../scripts/kafka/cluster/state.js'
 import { clustersDir } from '../../scripts/kafka/paths.js'
 import { runKafkaTool, type ToolResult } from '../../scripts/kafka/run-tool.js'
 import type { KafkaToolName } from '../../scripts/kafka/tools.js'
-import { TimeoutError, UsageError } from '../../src/errors.js'
-import { withLock } from './lock.js'
+import { withLock } from '../../scripts/lib/lock.js'
+import { isKafkaDoctorError, TimeoutError, UsageError } from '../../src/errors.js'
 import { type ProducedRecord, type ProduceSummary, produceRecords } from './produce.js'
 
 export type { ProbeMetadata, ProbePartition, ProbeTopic } from '../../scripts/kafka/cluster/probe.js'
@@ -78,6 +79,8 @@ export interface KafkaCluster {
   isBrokerRunning(id: number): boolean
   /** pid of a running broker's JVM (for thread and profile tests). */
   brokerPid(id: number): number | undefined
+  /** The broker's `log.dirs` folder (partition folders `<topic>-<partition>` inside), for kafka-dump-log. */
+  dataDir(id: number): string
   /** Runs one of Kafka's tools from the same Kafka version (`--bootstrap-server` is not added). */
   runTool(
     name: KafkaToolName,
@@ -135,7 +138,9 @@ async function attachShared(): Promise<KafkaCluster> {
       if (allNodes(existing).every((node) => isRunning(node.pid, nodeMarker(name, node.nodeId))))
         return existing
     }
-    return startClusterProcesses({ name, brokers: 3, ownerPid: run.ownerPid, timeoutMs: 180_000 })
+    return startClusterProcesses({ name, brokers: 3, ownerPid: run.ownerPid, timeoutMs: 180_000 }).catch(
+      withLogTail,
+    )
   })
   return handleFor(state, { shared: true })
 }
@@ -164,8 +169,19 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
     name: `${runClusterPrefix()}-${process.pid}-${privateCount}`,
     ownerPid: process.pid,
     timeoutMs: options.timeoutMs ?? 180_000,
-  })
+  }).catch(withLogTail)
   return handleFor(state, { shared: false })
+}
+
+/**
+ * Start failures carry the failing node's log tail in their details; a test report shows the message,
+ * so the tail goes there too.
+ */
+function withLogTail(error: unknown): never {
+  if (isKafkaDoctorError(error) && typeof error.details.log === 'string') {
+    error.message = `${error.message}\n--- tail of the node's log ---\n${error.details.log}`
+  }
+  throw error
 }
 
 /** `vitest-<main pid>` inside a vitest run, `test` elsewhere (a script using this helper). */
@@ -254,11 +270,16 @@ function handleFor(initial: ClusterState, { shared }: { shared: boolean }): Kafk
     },
     async startBroker(id, options = {}) {
       refuseOnShared('starting a broker')
-      current = await startBrokerProcess(name, id, options)
+      current = await startBrokerProcess(name, id, options).catch(withLogTail)
     },
     isBrokerRunning: running,
     brokerPid(id) {
       return running(id) ? (brokerState(id)?.pid ?? undefined) : undefined
+    },
+    dataDir(id) {
+      const broker = brokerState(id)
+      if (!broker) throw new UsageError(`cluster '${name}' has no broker ${id}`)
+      return broker.dataDir
     },
     runTool(tool, args, options = {}) {
       return runKafkaTool(tool, args, { version, ...options })

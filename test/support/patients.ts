@@ -1,7 +1,7 @@
 /**
  * Real Java consumers and producers ("patients") for tests, compiled from test/support/patients/src
- * against several kafka-clients versions (scripts/kafka/versions.ts: `old` 3.6.x, `current` 3.9.x,
- * `latest` 4.x).
+ * against several kafka-clients versions (scripts/kafka/versions.ts: `legacy` 2.8.x, `old` 3.6.x,
+ * `current` 3.9.x, `latest` 4.x).
  *
  *   const consumer = await startConsumerPatient({ bootstrap, topics: ['t'], group: 'g', clientVersion: 'old' })
  *   await consumer.awaitEvent((e) => e.event === 'status' && Number(e.consumed) >= 100)
@@ -188,11 +188,13 @@ async function launch(
     build.classpath.join(':'),
     mainClass,
   ]
+  // Without records to feed, stdin stays open as a lifeline: the patient exits when it closes, so a
+  // killed test process leaves no consumer spinning behind.
+  if (stdin === undefined) args.push('--exit-on-stdin-close')
   const child = spawn(javaBin(options.javaHome), [...jvmArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
   running.add(child)
   child.stdin.on('error', () => {})
-  if (stdin === undefined) child.stdin.end()
-  else child.stdin.end(stdin.length > 0 ? `${stdin}\n` : '')
+  if (stdin !== undefined) child.stdin.end(stdin.length > 0 ? `${stdin}\n` : '')
 
   const events: PatientEvent[] = []
   const listeners = new Set<() => void>()

@@ -21,10 +21,10 @@ import {
   listClusters,
   reapOrphanClusters,
   startBroker,
-  startCluster,
   stopBroker,
   stopCluster,
 } from './cluster.js'
+import { startCluster } from './start.js'
 import { bootstrapOf } from './state.js'
 
 const usage = `usage: npm run cluster -- <start|stop|status|list|reap|broker stop|broker start> [options]

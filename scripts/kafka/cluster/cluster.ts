@@ -4,9 +4,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CollectError, NotFoundError, TimeoutError, UsageError } from '../../../src/errors.js'
+import { processExists } from '../../lib/process-exists.js'
 import { runCommand, tail } from '../../lib/run.js'
 import { ensureKafka } from '../install.js'
-import { kafkaJvmArgs } from '../jvm.js'
+import { type JvmArgsOptions, kafkaJvmArgs } from '../jvm.js'
 import { clusterDir, clustersDir, javaBin } from '../paths.js'
 import { toolMainClass } from '../tools.js'
 import { resolveBrokerVersion } from '../versions.js'
@@ -41,15 +42,18 @@ export interface StartClusterOptions {
   /** Marks the cluster as owned by a test run: it may be reaped once that process is gone. */
   ownerPid?: number
   log?: (line: string) => void
+  /** JVM options for every node of this start (the class-data archive training uses it). */
+  jvm?: JvmArgsOptions
 }
 
 /**
  * Starts a KRaft cluster: one controller (node 0) and N brokers (1..N) on free loopback ports, data in a
  * fresh temporary folder, every JVM detached so the cluster outlives the caller. Resolves when every
  * broker answers Metadata listing all N brokers. On failure everything started is stopped and removed,
- * and the error carries the tail of the failing node's log.
+ * and the error carries the tail of the failing node's log. Callers use `startCluster` (start.ts),
+ * which first makes sure the class-data archives exist.
  */
-export async function startCluster(options: StartClusterOptions = {}): Promise<ClusterState> {
+export async function launchCluster(options: StartClusterOptions = {}): Promise<ClusterState> {
   const started = Date.now()
   const name = options.name ?? defaultClusterName
   const brokerCount = options.brokers ?? 3
@@ -116,8 +120,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       allNodes(state).map((each) => formatStorage(state, each, deadlineLeft(started, timeoutMs))),
     )
 
-    state.controller.pid = launchNode(state, state.controller)
-    for (const broker of state.brokers) broker.pid = launchNode(state, broker)
+    state.controller.pid = launchNode(state, state.controller, options.jvm)
+    for (const broker of state.brokers) broker.pid = launchNode(state, broker, options.jvm)
     await writeState(state)
     log(
       `started controller pid ${state.controller.pid}, brokers ${state.brokers.map((b) => b.pid).join(', ')}`,
@@ -406,13 +410,4 @@ function newClusterId(): string {
 
 function deadlineLeft(started: number, timeoutMs: number): number {
   return Math.max(1000, started + timeoutMs - Date.now())
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { CollectError } from '../../../src/errors.js'
-import { kafkaJvmArgs } from '../jvm.js'
+import { type JvmArgsOptions, kafkaJvmArgs } from '../jvm.js'
 import { javaBin } from '../paths.js'
 import { brokerMainClass } from '../tools.js'
 import type { ClusterState, NodeState } from './state.js'
@@ -19,9 +19,12 @@ export function nodeMarker(clusterName: string, nodeId: number): string {
  * Starts one Kafka node as a detached process (its own process group, stdout and stderr appended to
  * its log file) so it outlives the command that started it. Returns the pid.
  */
-export function launchNode(state: ClusterState, node: NodeState): number {
+export function launchNode(state: ClusterState, node: NodeState, jvm: JvmArgsOptions = {}): number {
   const args = [
-    ...kafkaJvmArgs(state.version, node.role, [nodeMarker(state.name, node.nodeId)]),
+    ...kafkaJvmArgs(state.version, node.role, {
+      ...jvm,
+      extra: [nodeMarker(state.name, node.nodeId), ...(jvm.extra ?? [])],
+    }),
     brokerMainClass,
     node.configFile,
   ]

@@ -115,6 +115,13 @@ export function classifyThread(
   }
 
   const kafka = decisiveKafkaFrame(frames)
+  // Routine coordinator calls made by poll() itself (auto-commit, heartbeat checks, timers) are part
+  // of the poll loop: a thread spinning in poll(0) passes through them on every turn. Only real group
+  // work — finding the coordinator, joining or rebalancing — is the coordinator's.
+  if (kafka && isRoutineCoordinatorCallInPoll(frames, kafka)) {
+    kafka.area = 'consumer'
+    delete kafka.viaCoordinator
+  }
   if (kafka) {
     const where = `${shortMethod(kafka.frame.method)}`
     // Fetch bookkeeping (building fetch requests, collecting an empty fetch) is the poll loop itself;
@@ -257,6 +264,17 @@ function decisiveKafkaFrame(frames: readonly StackFrame[]): DecisiveKafkaFrame |
       found.area = 'consumer'
   }
   return found
+}
+
+const consumerPollFrame =
+  /\.(KafkaConsumer|ClassicKafkaConsumer|LegacyKafkaConsumer|AsyncKafkaConsumer)\.poll$/
+const groupWorkFrame =
+  /\.(ensureCoordinatorReady|lookupCoordinator|ensureActiveGroup|joinGroupIfNeeded|initiateJoinGroup|sendJoinGroupRequest|sendSyncGroupRequest|onJoinPrepare|onJoinComplete|performAssignment|refreshCommittedOffsetsIfNeeded|fetchCommittedOffsets)$/
+
+function isRoutineCoordinatorCallInPoll(frames: readonly StackFrame[], kafka: DecisiveKafkaFrame): boolean {
+  if (kafka.area !== 'coordinator' && !kafka.viaCoordinator) return false
+  if (!frames.some((f) => consumerPollFrame.test(f.method))) return false
+  return !frames.some((f) => groupWorkFrame.test(f.method))
 }
 
 /** `org.apache.kafka.common.network.Selector.poll` → `Selector.poll`. */

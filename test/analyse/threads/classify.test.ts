@@ -59,6 +59,35 @@ describe('classifyThread: Kafka poll/network is decided by CPU, not by state', (
   })
 })
 
+describe('classifyThread: coordinator calls inside poll()', () => {
+  const pollLoop = [
+    'org.apache.kafka.clients.consumer.internals.ClassicKafkaConsumer.updateAssignmentMetadataIfNeeded',
+    'org.apache.kafka.clients.consumer.internals.ClassicKafkaConsumer.poll',
+    'org.apache.kafka.clients.consumer.KafkaConsumer.poll',
+    'kafkadoctor.patients.ConsumerPatient.run',
+  ]
+
+  it('counts routine coordinator work done by a spinning poll(0) loop as the poll loop', () => {
+    // Captured from a poll(Duration.ZERO) patient: each turn passes through the auto-commit check.
+    const t = javaThread('main', [
+      'org.apache.kafka.clients.consumer.internals.ConsumerCoordinator.maybeAutoCommitOffsetsAsync',
+      'org.apache.kafka.clients.consumer.internals.ConsumerCoordinator.poll',
+      ...pollLoop,
+    ])
+    expect(classifyThread({ name: 'main', dumped: t, cpuPercent: 85 }).kind).toBe('kafka-poll-spinning')
+  })
+
+  it('keeps a poll() that is finding the coordinator or rejoining the group as coordinator work', () => {
+    const t = javaThread('main', [
+      'org.apache.kafka.clients.consumer.internals.ConsumerNetworkClient.poll',
+      'org.apache.kafka.clients.consumer.internals.AbstractCoordinator.ensureCoordinatorReady',
+      'org.apache.kafka.clients.consumer.internals.ConsumerCoordinator.poll',
+      ...pollLoop,
+    ])
+    expect(classifyThread({ name: 'main', dumped: t, cpuPercent: 85 }).kind).toBe('kafka-coordinator')
+  })
+})
+
 describe('classifyThread: other Kafka threads', () => {
   it('puts a thread in CompletedFetch.parseRecord → a user Deserializer under fetch/deserialization', () => {
     const t = javaThread('consumer', [

@@ -40,7 +40,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * --bootstrap-server B  --topic T[,T]  (--group G | --assign T:P[,T:P])  [--mode normal|poll-zero|heavy-deserializer]
  * [--poll-ms 500] [--status-interval-ms 1000] [--commit sync|async|none] [--commit-offsets position|record]
  * [--max-records N]
- * [--deserializer-cost-us 2000] [--client-id ID] [--prop key=value]...
+ * [--deserializer-cost-us 2000] [--client-id ID] [--exit-on-stdin-close] [--prop key=value]...
  * </pre>
  */
 public final class ConsumerPatient {
@@ -56,7 +56,7 @@ public final class ConsumerPatient {
   public static void main(String[] argv) throws Exception {
     Args args;
     try {
-      args = new Args(argv);
+      args = new Args(argv, "exit-on-stdin-close");
       args.required("bootstrap-server");
     } catch (IllegalArgumentException e) {
       System.err.println("usage error: " + e.getMessage());
@@ -93,13 +93,16 @@ public final class ConsumerPatient {
     props.put(
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
         mode.equals("heavy-deserializer") ? HeavyDeserializer.class.getName() : StringDeserializer.class.getName());
-    props.put(HeavyDeserializer.COST_PROPERTY, args.get("deserializer-cost-us", "2000"));
+    if (mode.equals("heavy-deserializer")) {
+      props.put(HeavyDeserializer.COST_PROPERTY, args.get("deserializer-cost-us", "2000"));
+    }
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, args.get("client-id", "patient-consumer-" + pid()));
     if (group != null) props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     props.putAll(args.props());
 
+    if (args.flag("exit-on-stdin-close")) ParentWatch.exitWhenStdinCloses();
     CountDownLatch closed = new CountDownLatch(1);
     Thread mainThread = Thread.currentThread();
     KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props);

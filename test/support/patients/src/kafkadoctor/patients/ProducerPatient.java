@@ -35,7 +35,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * [--key-pattern none|seq|mod:K|fixed:TEXT] [--value-size 100] [--partition P]
  * [--compression none|gzip|snappy|lz4|zstd] [--acks all] [--stdin]
  * [--transactional-id ID [--transaction-size 10] [--abort-every 0] [--end-with commit|abort|open]]
- * [--status-interval-ms 1000] [--prop key=value]...
+ * [--status-interval-ms 1000] [--exit-on-stdin-close] [--prop key=value]...
  * </pre>
  *
  * With --stdin each line is "KEY VALUE", each base64 or "-" for null, and --count/--rate are ignored.
@@ -56,7 +56,7 @@ public final class ProducerPatient {
   public static void main(String[] argv) throws Exception {
     Args args;
     try {
-      args = new Args(argv, "stdin");
+      args = new Args(argv, "stdin", "exit-on-stdin-close");
       args.required("bootstrap-server");
       args.required("topic");
     } catch (IllegalArgumentException e) {
@@ -88,6 +88,7 @@ public final class ProducerPatient {
     if (transactionalId != null) props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     props.putAll(args.props());
 
+    if (args.flag("exit-on-stdin-close") && !fromStdin) ParentWatch.exitWhenStdinCloses();
     KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
     CountDownLatch finished = new CountDownLatch(1);
     Runtime.getRuntime()

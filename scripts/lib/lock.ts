@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { TimeoutError } from '../../src/errors.js'
+import { processExists } from './process-exists.js'
 
 /**
  * A cross-process lock: a directory that only one process can create. Test files run in several
@@ -16,7 +17,7 @@ export async function withLock<T>(dir: string, timeoutMs: number, body: () => Pr
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const holder = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => 'NaN'))
-      if (Number.isInteger(holder) && !alive(holder)) {
+      if (Number.isInteger(holder) && !processExists(holder)) {
         await rm(dir, { recursive: true, force: true })
         continue
       }
@@ -33,14 +34,5 @@ export async function withLock<T>(dir: string, timeoutMs: number, body: () => Pr
     return await body()
   } finally {
     await rm(dir, { recursive: true, force: true })
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
