@@ -156,25 +156,12 @@ export const lagCommand: CommandModule = {
       if (failure !== undefined && isKafkaDoctorError(failure)) {
         io.warn(`stopped after ${snapshots.length} sample(s): ${failure.oneLine()}`)
         process.exitCode = ExitCode.UNKNOWN
-        await flushStdout()
         return
       }
       if (interrupted && snapshots.length < total)
         io.info(`interrupted after ${snapshots.length} of ${total} samples`)
       process.exitCode = report.exitCode
-      await flushStdout()
     })
     return command
   },
-}
-
-/**
- * Waits until everything written to stdout has left the process: with --all-groups the output runs to
- * megabytes, and a slow pipe drains later than the launcher's exit guard (bin/kafka-doctor.js) waits.
- */
-function flushStdout(): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.stdout.writableLength === 0) resolve()
-    else process.stdout.write('', () => resolve())
-  })
 }
