@@ -6,6 +6,16 @@ module.enableCompileCache?.()
 const { main } = await import('../dist/cli/main.js')
 const code = await main(process.argv)
 process.exitCode = code
+
+// Output to a slow pipe can still be queued in the process (e.g. megabytes of `lag --all-groups --json`):
+// let both streams drain before anything may end the process.
+const drained = (stream) =>
+  new Promise((resolve) => {
+    if (!stream.writableLength) return resolve()
+    stream.write('', () => resolve())
+    stream.once('error', () => resolve())
+  })
+await Promise.all([drained(process.stdout), drained(process.stderr)])
 // Commands close their sockets and children; this guards against a forgotten handle turning a
-// finished run into a hang. Pipes and files are written synchronously on Linux, so nothing is lost.
+// finished run into a hang.
 setTimeout(() => process.exit(code), 200).unref()

@@ -81,7 +81,7 @@ export {
   type LagRow,
   lagRows,
   type PartitionState as LagPartitionState,
-  partitionStates,
+  partitionStates as lagPartitionStates,
 } from './analyse/lag/lag-rows.js'
 export { explainNegative, negativeLagFindings } from './analyse/lag/negative-lag.js'
 export { HwHistory, type HwPoint, type TimeLag, type TimeLagKind } from './analyse/lag/time-lag.js'

@@ -1,4 +1,4 @@
-import pc from 'picocolors'
+import { createColors } from 'picocolors'
 import { toJson } from '../util/json.js'
 
 /**
@@ -30,6 +30,9 @@ export function createIo(options: IoOptions = {}): Io {
   const stdout = options.stdout ?? process.stdout
   const stderr = options.stderr ?? process.stderr
   const tty = 'isTTY' in stderr && stderr.isTTY === true
+  // Colour only on a terminal (picocolors alone would also colour whenever CI is set, which puts
+  // escape codes into captured logs and into tests that read stderr).
+  const pc = createColors(tty && !process.env.NO_COLOR)
   const json = options.json ?? false
   const showPayloads = options.showPayloads ?? false
   let progressShown = false

@@ -251,7 +251,13 @@ describe('real traffic captured from the cluster', () => {
     const requested = offsetFetches.map((d) => d.request.body as OffsetFetchRequest)
     expect(requested.some((r) => r.groupId === group || r.groups.some((g) => g.groupId === group))).toBe(true)
     // The admin's OffsetFetch, after the consumer committed: committed = log end, per partition.
-    const fromAdmin = offsetFetches.filter((d) => d.request.header.clientId !== clientId)
+    // Other test files use the shared cluster at the same time and the capture sees their traffic
+    // too: keep the admin's requests for this group only.
+    const fromAdmin = offsetFetches.filter((d) => {
+      const body = d.request.body as OffsetFetchRequest
+      const forGroup = body.groupId === group || body.groups.some((g) => g.groupId === group)
+      return d.request.header.clientId !== clientId && forGroup
+    })
     const last = fromAdmin[fromAdmin.length - 1]!.response!.body as OffsetFetchResponse
     const committed = new Map<string, bigint>()
     for (const g of last.groups.length ? last.groups : [{ topics: last.topics }]) {

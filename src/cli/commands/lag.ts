@@ -77,7 +77,8 @@ export const lagCommand: CommandModule = {
       }
       if (flags.watch !== undefined && flags.watch <= 0)
         throw new UsageError('--watch needs an interval above 0')
-      if (flags.commandConfig !== undefined) await checkCommandConfig(flags.commandConfig)
+      const { readClientConfig } = await import('../../net/client-config.js')
+      const config = flags.commandConfig ? await readClientConfig(flags.commandConfig) : undefined
       const { LagCollector } = await import('../../collect/lag/collect-lag.js')
       const { analyseLag } = await import('../../analyse/lag/analyse-lag.js')
       const { renderLagText } = await import('../../report/lag-text.js')
@@ -90,6 +91,7 @@ export const lagCommand: CommandModule = {
       const collector = await LagCollector.connect({
         bootstrap: flags.bootstrapServer,
         timeoutMs: flags.timeout,
+        ...(config?.clientId ? { clientId: config.clientId } : {}),
       })
       const snapshots: Awaited<ReturnType<typeof collector.snapshot>>[] = []
       let failure: unknown
@@ -154,44 +156,12 @@ export const lagCommand: CommandModule = {
       if (failure !== undefined && isKafkaDoctorError(failure)) {
         io.warn(`stopped after ${snapshots.length} sample(s): ${failure.oneLine()}`)
         process.exitCode = ExitCode.UNKNOWN
-        await flushStdout()
         return
       }
       if (interrupted && snapshots.length < total)
         io.info(`interrupted after ${snapshots.length} of ${total} samples`)
       process.exitCode = report.exitCode
-      await flushStdout()
     })
     return command
   },
-}
-
-/**
- * Waits until everything written to stdout has left the process: with --all-groups the output runs to
- * megabytes, and a slow pipe drains later than the launcher's exit guard (bin/kafka-doctor.js) waits.
- */
-function flushStdout(): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.stdout.writableLength === 0) resolve()
-    else process.stdout.write('', () => resolve())
-  })
-}
-
-/** Only plaintext connections exist so far: refuse a security setup instead of ignoring it. */
-async function checkCommandConfig(file: string): Promise<void> {
-  const { readFile } = await import('node:fs/promises')
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new UsageError(
-      `cannot read --command-config ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    )
-  }
-  const protocol = /^\s*security\.protocol\s*[=:]\s*(\S+)/m.exec(text)?.[1]
-  if (protocol && protocol.toUpperCase() !== 'PLAINTEXT') {
-    throw new UsageError(`security.protocol=${protocol} is not supported by kafka-doctor lag yet`, {
-      hint: 'use a PLAINTEXT listener',
-    })
-  }
 }
