@@ -18,7 +18,7 @@ const palette = [
   '#bcbd22',
 ]
 /** Claimed-leader points: drawn in colours of their own, as large hollow markers. */
-const claimPalette = ['#e6007e', '#000000', '#ff9f00', '#00a651']
+const claimPalette = ['#e6007e', '#ff9f00', '#00a651', '#6a3d9a']
 
 const maxLagSeries = 10
 
