@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * report.html as a person opens it: headless Chromium loads the page from file:// with no network, on
  * the report of real recorded bundles (the reference incident with the 3.6 client, a healthy consumer,
