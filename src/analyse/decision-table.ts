@@ -22,6 +22,7 @@ export const signalColumns = [
   ['fcfg', 'doctor.fetch-settings'],
   ['oor', 'doctor.offset-reset-loop'],
   ['coord', 'doctor.coordinator-errors'],
+  ['off', 'doctor.leader-offline'],
 ] as const satisfies readonly (readonly [string, RuleId])[]
 
 export type SignalColumn = (typeof signalColumns)[number][0]
@@ -32,6 +33,7 @@ export type Signals = Record<SignalColumn, Signal>
 export const rootCauseKinds = [
   'stale-leadership',
   'leadership-error-loop',
+  'leader-offline',
   'broker-metadata-divergence',
   'consumer-config-spin',
   'offset-reset-loop',
@@ -68,80 +70,85 @@ function row(pattern: string, kind: RootCauseKind, note: string): DecisionRow {
   return { cells, kind, note }
 }
 
-// Each pattern's columns: spin ldr div neg repl rebal notk fcfg oor coord
+// Each pattern's columns: spin ldr div neg repl rebal notk fcfg oor coord off
 export const decisionRows: readonly DecisionRow[] = [
   row(
-    '  -    X   X   -   -    -     -    -    -   -  ',
+    '  -    X   X   -   -    -     -    -    -   -     -  ',
     'stale-leadership',
     'the loop, and a broker whose own view names the refusing leader: the reference incident',
   ),
   row(
-    '  -    X   ~   X   -    -     -    -    -   -  ',
+    '  -    X   ~   X   -    -     -    -    -   -     -  ',
     'stale-leadership',
     'the loop, and a high watermark that reads below the commit from a stale broker',
   ),
   row(
-    '  -    X   ~   ~   -    -     -    -    -   -  ',
+    '  -    X   ~   ~   -    -     -    -    -   -     -  ',
     'leadership-error-loop',
     'the loop alone: the brokers agree (or could not be asked) — a client-side cache or a broker refusing',
   ),
   row(
-    '  -    ~   X   -   -    -     -    -    -   -  ',
+    '  -    ~   -   -   -    -     -    -    -   -     X  ',
+    'leader-offline',
+    'a partition has no leader because the brokers holding it are down: it explains the offline partition, a moved coordinator, rebalances and brokers disagreeing while one is gone',
+  ),
+  row(
+    '  -    ~   X   -   -    -     -    -    -   -     ~  ',
     'broker-metadata-divergence',
     'brokers disagree about leadership; no client loop seen (yet)',
   ),
   row(
-    '  -    ~   ~   -   -    -     -    X    -   -  ',
+    '  -    ~   ~   -   -    -     -    X    -   -     ~  ',
     'consumer-config-spin',
     'fetch settings that make every fetch return at once, no broker errors',
   ),
   row(
-    '  -    ~   ~   X   -    -     -    ~    X   -  ',
+    '  -    ~   ~   X   -    -     -    ~    X   -     ~  ',
     'lag-anomaly',
     'a commit beyond the log and fetches out of range: the loop is the consequence of the commit (recreated topic, truncation: FM6)',
   ),
   row(
-    '  -    ~   ~   -   -    -     -    ~    X   -  ',
+    '  -    ~   ~   -   -    -     -    ~    X   -     ~  ',
     'offset-reset-loop',
     'OFFSET_OUT_OF_RANGE again and again',
   ),
   row(
-    '  -    ~   ~   -   -    -     -    ~    ~   X  ',
+    '  -    ~   ~   -   -    -     -    ~    ~   X     ~  ',
     'coordinator-error-loop',
     'the group coordinator keeps refusing',
   ),
   row(
-    '  -    ~   ~   -   -    X     -    ~    ~   ~  ',
+    '  -    ~   ~   -   -    X     -    ~    ~   ~     ~  ',
     'rebalance-storm',
     'the group rebalances again and again',
   ),
   row(
-    '  X    .   ~   -   -    ~     -    .    .   .  ',
+    '  X    .   ~   -   -    ~     -    .    .   .     ~  ',
     'consumer-poll-loop',
     'spinning in poll while the capture shows no broker errors and sane fetch settings: the application polls in a tight loop',
   ),
   row(
-    '  X    -   ~   -   -    ~     -    ~    ~   ~  ',
+    '  X    -   ~   -   -    ~     -    ~    ~   ~     ~  ',
     'spin-undetermined',
     'spinning in poll, and the evidence that would say why (a capture) is missing',
   ),
   row(
-    '  ~    -   ~   -   -    ~     X    ~    ~   ~  ',
+    '  ~    -   ~   -   -    ~     X    ~    ~   ~     ~  ',
     'not-kafka',
     'the CPU goes to user code, deserialization or GC',
   ),
   row(
-    '  ~    -   ~   -   X    ~     ~    ~    ~   ~  ',
+    '  ~    -   ~   -   X    ~     ~    ~    ~   ~     ~  ',
     'replication',
     'under-replicated, at or under min ISR: the high watermark lags',
   ),
   row(
-    '  ~    -   ~   X   ~    ~     ~    ~    ~   ~  ',
+    '  ~    -   ~   X   ~    ~     ~    ~    ~   ~     ~  ',
     'lag-anomaly',
     'negative lag without a leadership problem: recreated topic, truncation, a transient HW',
   ),
   row(
-    '  ~    ~   ~   ~   ~    ~     ~    ~    ~   ~  ',
+    '  ~    ~   ~   ~   ~    ~     ~    ~    ~   ~     ~  ',
     'healthy',
     'no issue anywhere (the caller tells healthy from no data at all)',
   ),

@@ -137,6 +137,8 @@ function buildRootCause(
       return staleLeadership(l)
     case 'leadership-error-loop':
       return leadershipLoop(l)
+    case 'leader-offline':
+      return leaderOffline(l)
     case 'healthy':
       return healthy(l)
     case 'insufficient-data':
@@ -163,6 +165,7 @@ const ruleOfKind: Partial<Record<RootCauseKind, RuleId>> = {
 const titleOfKind: Record<RootCauseKind, string> = {
   'stale-leadership': 'Stale leadership',
   'leadership-error-loop': 'Leadership-error loop',
+  'leader-offline': 'Partition leader offline',
   'broker-metadata-divergence': 'Brokers disagree about leadership',
   'consumer-config-spin': 'Consumer configuration makes it spin',
   'offset-reset-loop': 'Offset-out-of-range reset loop',
@@ -391,6 +394,88 @@ function leadershipLoop(l: Lookup): RootCause {
     chain,
     rules: ['doctor.not-leader-loop', 'doctor.poll-spin', 'doctor.old-client'],
     remedies: [...(loop?.remedy ? [{ title: 'Remedy', markdown: loop.remedy }] : []), ...client.remedies],
+  }
+}
+
+/**
+ * A partition without a leader because its brokers are down: broker down → partition leaderless →
+ * the consumer asking for metadata again and again → nothing consumed; a hot poll thread and an old
+ * client join the chain when seen.
+ */
+function leaderOffline(l: Lookup): RootCause {
+  const main = l.issue('doctor.leader-offline')
+  const f = main?.facts
+  const topic = f?.topic ?? '?'
+  const names = (f?.partitions ?? []).map((p) => `${topic}-${p}`).join(', ') || topic
+  const down = f?.downBrokers ?? []
+  const cluster = (main?.evidence ?? []).filter((e) => e.source.startsWith('cluster'))
+  const capture = (main?.evidence ?? []).filter((e) => e.source.startsWith('capture'))
+  const lag = (main?.evidence ?? []).filter((e) => e.source.startsWith('lag'))
+  const retries = f?.clientRetries
+  const chain: ChainStep[] = [
+    {
+      rule: 'doctor.leader-offline',
+      label: down.length > 0 ? `broker ${down.map((b) => b.id).join(', ')} down` : 'replica brokers down',
+      status: down.length > 0 ? 'seen' : l.evidence.cluster ? 'not-seen' : 'no-data',
+      text:
+        down.length > 0
+          ? down
+              .map(
+                (b) =>
+                  `broker ${b.id}${b.address ? ` (${b.address})` : ''} ${b.registered ? 'is registered but does not answer' : 'is not registered with the controller'}`,
+              )
+              .join('; ')
+          : l.evidence.cluster
+            ? 'every replica broker is registered and answers'
+            : 'the brokers could not be asked',
+      evidence: cluster.filter((e) => (e.at ?? '').endsWith('/brokers')),
+    },
+    {
+      rule: 'doctor.leader-offline',
+      label: 'no leader',
+      status: main ? 'seen' : 'no-data',
+      text: `${names} ${(f?.partitions.length ?? 0) > 1 ? 'have' : 'has'} no leader${f && f.replicas.length > 0 ? `; replicas only on broker${f.replicas.length === 1 ? '' : 's'} ${f.replicas.join(', ')}` : ''} (seen in ${f?.seenIn.join(', ') ?? '?'})`,
+      evidence: cluster.some((e) => (e.at ?? '').includes('/partitions/'))
+        ? cluster.filter((e) => (e.at ?? '').includes('/partitions/'))
+        : capture.filter((e) => (e.at ?? '').startsWith('/metadata')),
+    },
+    {
+      rule: 'doctor.leader-offline',
+      label: 'client retries',
+      status: retries ? 'seen' : l.evidence.traffic ? 'not-seen' : 'no-data',
+      text: retries
+        ? `client ${retries.clients.join(', ')} got ${retries.errors}× LEADER_NOT_AVAILABLE in Metadata answers over ${retries.spanS} s (${retries.ratePerS}/s): it refreshes metadata and reconnects until a leader is back`
+        : l.evidence.traffic
+          ? 'no client asked for the partition in the capture'
+          : 'no capture',
+      evidence: capture.filter((e) => (e.at ?? '').startsWith('/clientErrors')),
+    },
+    {
+      rule: 'doctor.leader-offline',
+      label: 'not consumed',
+      status: f?.lagFinding ? 'seen' : l.evidence.lag ? 'not-seen' : 'no-data',
+      text:
+        f?.lagFinding ??
+        (l.evidence.lag ? 'the lag samples show no leaderless partition of the group' : 'no lag samples'),
+      evidence: lag,
+    },
+  ]
+  if (l.issue('doctor.poll-spin')) chain.unshift(...spinStep(l))
+  const client = clientStep(l)
+  chain.push(...client.steps)
+  return {
+    kind: 'leader-offline',
+    title: main
+      ? `${titleOfKind['leader-offline']}: ${names}${down.length > 0 ? `, broker ${down.map((b) => b.id).join(', ')} down` : ''}`
+      : titleOfKind['leader-offline'],
+    summary: main?.summary ?? '',
+    verdict: 'issue',
+    severity: main?.severity ?? 'critical',
+    confidence: main?.confidence ?? 0.5,
+    subject: main?.subject ?? {},
+    chain,
+    rules: ['doctor.leader-offline', 'doctor.replication', 'doctor.poll-spin', 'doctor.old-client'],
+    remedies: [...(main?.remedy ? [{ title: 'Remedy', markdown: main.remedy }] : []), ...client.remedies],
   }
 }
 

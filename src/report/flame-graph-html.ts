@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
-import type { FoldedStack } from '../analyse/threads/fold.js'
 import type { ProfileResult } from '../collect/profile/profile-result.js'
 import { CollectError } from '../errors.js'
+import { flameTree } from './flame-tree.js'
+
+export { type FlameNode, flameTree } from './flame-tree.js'
 
 /**
  * A self-contained HTML flame graph: d3-flame-graph (bundled with its d3 modules at build time by
@@ -15,36 +17,6 @@ import { CollectError } from '../errors.js'
  * there: `</script>` in a frame or thread name would end the element, and U+2028/U+2029 break older
  * parsers, so `<`, `>`, `&`, U+2028 and U+2029 are written as \u escapes (still the same JSON).
  */
-export interface FlameNode {
-  name: string
-  value: number
-  children: FlameNode[]
-}
-
-export function flameTree(stacks: readonly FoldedStack[]): FlameNode {
-  const root: FlameNode = { name: 'all', value: 0, children: [] }
-  const index = new Map<FlameNode, Map<string, FlameNode>>()
-  for (const stack of stacks) {
-    root.value += stack.weight
-    let node = root
-    for (const frame of stack.frames) {
-      let children = index.get(node)
-      if (!children) {
-        children = new Map()
-        index.set(node, children)
-      }
-      let child = children.get(frame)
-      if (!child) {
-        child = { name: frame, value: 0, children: [] }
-        children.set(frame, child)
-        node.children.push(child)
-      }
-      child.value += stack.weight
-      node = child
-    }
-  }
-  return root
-}
 
 /** JSON that can sit inside an HTML `<script>` element whatever the strings hold. */
 export function jsonForScriptElement(value: unknown): string {

@@ -15,36 +15,44 @@ import type { RuleFinding } from '../../src/analyse/rules/rule-types.js'
  * operator meets.
  */
 const truthTable = `
-  spin ldr div neg repl rebal notk fcfg oor coord -> root cause
-  X    X   X   X   .    .     .    .    .   .     -> stale-leadership
-  X    X   X   .   .    .     .    .    .   .     -> stale-leadership
-  X    X   .   X   .    .     .    .    .   .     -> stale-leadership
-  X    X   ?   X   ?    .     .    .    .   .     -> stale-leadership
-  .    X   X   ?   .    .     ?    .    .   .     -> stale-leadership
-  X    X   .   .   .    .     .    .    .   .     -> leadership-error-loop
-  X    X   ?   ?   ?    ?     .    .    .   .     -> leadership-error-loop
-  .    .   X   X   .    .     .    .    .   .     -> broker-metadata-divergence
-  ?    ?   X   .   .    .     ?    ?    ?   ?     -> broker-metadata-divergence
-  X    .   .   .   .    .     .    X    .   .     -> consumer-config-spin
-  X    .   .   .   .    .     .    .    X   .     -> offset-reset-loop
-  X    .   .   X   .    .     .    .    X   .     -> lag-anomaly
-  ?    .   .   X   .    .     ?    .    X   .     -> lag-anomaly
-  .    .   .   .   .    .     .    .    .   X     -> coordinator-error-loop
-  X    .   .   .   .    X     .    .    .   .     -> rebalance-storm
-  .    .   .   .   .    X     X    .    .   .     -> rebalance-storm
-  X    .   .   .   .    .     .    .    .   .     -> consumer-poll-loop
-  X    ?   .   .   .    .     .    ?    ?   ?     -> spin-undetermined
-  X    ?   ?   ?   ?    ?     .    ?    ?   ?     -> spin-undetermined
-  .    .   .   .   .    .     X    .    .   .     -> not-kafka
-  ?    ?   ?   ?   ?    ?     X    ?    ?   ?     -> not-kafka
-  .    .   .   .   X    .     X    .    .   .     -> not-kafka
-  .    .   .   .   X    .     .    .    .   .     -> replication
-  ?    ?   .   X   X    .     ?    ?    ?   ?     -> replication
-  .    .   .   X   .    .     .    .    .   .     -> lag-anomaly
-  ?    ?   .   X   .    ?     ?    ?    ?   ?     -> lag-anomaly
-  .    .   .   .   .    .     .    .    .   .     -> healthy
-  ?    ?   .   .   .    ?     ?    ?    ?   ?     -> healthy
-  ?    ?   ?   ?   ?    ?     ?    ?    ?   ?     -> insufficient-data
+  spin ldr div neg repl rebal notk fcfg oor coord off -> root cause
+  X    X   X   X   .    .     .    .    .   .     .   -> stale-leadership
+  X    X   X   .   .    .     .    .    .   .     .   -> stale-leadership
+  X    X   .   X   .    .     .    .    .   .     .   -> stale-leadership
+  X    X   ?   X   ?    .     .    .    .   .     .   -> stale-leadership
+  .    X   X   ?   .    .     ?    .    .   .     .   -> stale-leadership
+  X    X   .   .   .    .     .    .    .   .     .   -> leadership-error-loop
+  X    X   ?   ?   ?    ?     .    .    .   .     .   -> leadership-error-loop
+  X    .   .   .   X    .     .    .    .   .     X   -> leader-offline
+  .    .   .   .   X    .     .    .    .   X     X   -> leader-offline
+  .    .   .   .   X    X     .    .    .   .     X   -> leader-offline
+  .    .   X   .   X    .     .    .    .   .     X   -> leader-offline
+  ?    ?   .   .   X    ?     ?    ?    ?   ?     X   -> leader-offline
+  ?    ?   ?   ?   ?    ?     ?    ?    ?   ?     X   -> leader-offline
+  X    X   X   .   X    .     .    .    .   .     X   -> stale-leadership
+  X    X   .   .   X    .     .    .    .   .     X   -> leadership-error-loop
+  .    .   X   X   .    .     .    .    .   .     .   -> broker-metadata-divergence
+  ?    ?   X   .   .    .     ?    ?    ?   ?     .   -> broker-metadata-divergence
+  X    .   .   .   .    .     .    X    .   .     .   -> consumer-config-spin
+  X    .   .   .   .    .     .    .    X   .     .   -> offset-reset-loop
+  X    .   .   X   .    .     .    .    X   .     .   -> lag-anomaly
+  ?    .   .   X   .    .     ?    .    X   .     .   -> lag-anomaly
+  .    .   .   .   .    .     .    .    .   X     .   -> coordinator-error-loop
+  X    .   .   .   .    X     .    .    .   .     .   -> rebalance-storm
+  .    .   .   .   .    X     X    .    .   .     .   -> rebalance-storm
+  X    .   .   .   .    .     .    .    .   .     .   -> consumer-poll-loop
+  X    ?   .   .   .    .     .    ?    ?   ?     .   -> spin-undetermined
+  X    ?   ?   ?   ?    ?     .    ?    ?   ?     .   -> spin-undetermined
+  .    .   .   .   .    .     X    .    .   .     .   -> not-kafka
+  ?    ?   ?   ?   ?    ?     X    ?    ?   ?     .   -> not-kafka
+  .    .   .   .   X    .     X    .    .   .     .   -> not-kafka
+  .    .   .   .   X    .     .    .    .   .     .   -> replication
+  ?    ?   .   X   X    .     ?    ?    ?   ?     .   -> replication
+  .    .   .   X   .    .     .    .    .   .     .   -> lag-anomaly
+  ?    ?   .   X   .    ?     ?    ?    ?   ?     .   -> lag-anomaly
+  .    .   .   .   .    .     .    .    .   .     .   -> healthy
+  ?    ?   .   .   .    ?     ?    ?    ?   ?     .   -> healthy
+  ?    ?   ?   ?   ?    ?     ?    ?    ?   ?     ?   -> insufficient-data
 `
 
 interface Case {
@@ -59,7 +67,7 @@ function parseTable(text: string): Case[] {
   const names = header.split('->')[0]?.trim().split(/\s+/) ?? []
   expect(names).toEqual(signalColumns.map(([column]) => column))
   return lines.map((line) => {
-    const match = /^\s*((?:[X.?]\s+){10})->\s*([a-z-]+)\s*$/.exec(line)
+    const match = /^\s*((?:[X.?]\s+){11})->\s*([a-z-]+)\s*$/.exec(line)
     if (!match) throw new Error(`bad truth-table line: ${line}`)
     const cells = (match[1] ?? '').trim().split(/\s+/) as Signal[]
     const signals = Object.fromEntries(signalColumns.map(([column], i) => [column, cells[i]])) as Signals
@@ -74,7 +82,7 @@ describe('the decision table', () => {
     expect(decide(c.signals).kind).toBe(c.expected)
   })
 
-  it('gives a root cause for every one of the 3^10 combinations of signals', () => {
+  it('gives a root cause for every one of the 3^11 combinations of signals', () => {
     const values: Signal[] = ['X', '.', '?']
     let combinations = 0
     const violations: string[] = []
@@ -95,10 +103,13 @@ describe('the decision table', () => {
       const quiet = kind === 'healthy' || kind === 'insufficient-data'
       if (signals.ldr === 'X' && signals.div === 'X' && kind !== 'stale-leadership')
         violations.push(`${JSON.stringify(signals)} -> ${kind}`)
+      // A partition without a leader explains every symptom but a leadership-error loop.
+      if (signals.off === 'X' && signals.ldr !== 'X' && kind !== 'leader-offline')
+        violations.push(`${JSON.stringify(signals)} -> ${kind}`)
       if (anyIssue === quiet) violations.push(`${JSON.stringify(signals)} -> ${kind}`)
     }
     expect(violations).toEqual([])
-    expect(combinations).toBe(59_049)
+    expect(combinations).toBe(177_147)
     // Every row is reachable.
     for (const row of decisionRows) expect(kinds.get(row.kind) ?? 0, row.kind).toBeGreaterThan(0)
   })

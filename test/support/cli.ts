@@ -10,21 +10,25 @@ export interface CliRun {
   stderr: string
 }
 
-/** Runs `kafka-doctor ARGS…` from the sources in a child process, bounded in time. */
-export function runCli(
-  args: string[],
-  options: { timeoutMs?: number; uid?: number; gid?: number } = {},
-): Promise<CliRun> {
+export interface CliOptions {
+  timeoutMs?: number
+  uid?: number
+  gid?: number
+  /** Run the built CLI (`bin/kafka-doctor.js`, from dist/) as a user would, instead of the sources. */
+  built?: boolean
+}
+
+/** Runs `kafka-doctor ARGS…` from the sources (or the build) in a child process, bounded in time. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
+  const entry = options.built
+    ? [join(repo, 'bin', 'kafka-doctor.js')]
+    : ['--import', 'tsx', join(repo, 'test', 'support', 'cli-entry.ts')]
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(repo, 'test', 'support', 'cli-entry.ts'), ...args],
-      {
-        cwd: repo,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
-      },
-    )
+    const child = spawn(process.execPath, [...entry, ...args], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => {

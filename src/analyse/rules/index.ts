@@ -1,6 +1,7 @@
 import { fetchSettingsRule, oldClientRule } from './client-rules.js'
 import type { Evidence } from './evidence.js'
 import { coordinatorErrorsRule, offsetResetLoopRule, rebalanceStormRule } from './group-rules.js'
+import { leaderOfflineRule } from './leader-offline.js'
 import { metadataDivergenceRule } from './metadata-divergence.js'
 import { negativeLagRule } from './negative-lag.js'
 import { notKafkaRule } from './not-kafka.js'
@@ -22,6 +23,7 @@ export const rules: readonly Rule[] = [
   fetchSettingsRule,
   offsetResetLoopRule,
   coordinatorErrorsRule,
+  leaderOfflineRule,
 ] as readonly Rule[]
 
 /** Runs every rule over the evidence. Pure; a rule that throws is a bug and propagates. */

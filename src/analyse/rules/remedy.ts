@@ -19,6 +19,7 @@ export const remedyNames = [
   'fetch-settings',
   'offset-reset-loop',
   'coordinator-errors',
+  'leader-offline',
   'stale-leadership-test',
   'stale-leadership-production',
 ] as const

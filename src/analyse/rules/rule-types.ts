@@ -19,6 +19,7 @@ export const ruleIds = [
   'doctor.fetch-settings',
   'doctor.offset-reset-loop',
   'doctor.coordinator-errors',
+  'doctor.leader-offline',
 ] as const
 export type RuleId = (typeof ruleIds)[number]
 
@@ -147,6 +148,21 @@ export interface CoordinatorFacts {
   codes: Record<string, number>
 }
 
+export interface LeaderOfflineFacts {
+  topic: string
+  partitions: number[]
+  /** The brokers that hold the partitions' replicas (the cluster's agreed view), when known. */
+  replicas: number[]
+  /** Those of them that are down: not registered with the controller, or not answering. */
+  downBrokers: { id: number; address?: string; registered: boolean; reachable: boolean }[]
+  /** Which sources showed the partitions leaderless: `cluster`, `lag`, `capture`. */
+  seenIn: string[]
+  /** The judged clients' LEADER_NOT_AVAILABLE answers for the partitions (their metadata retries). */
+  clientRetries?: { clients: string[]; errors: number; spanS: number; ratePerS: number }
+  /** The lag analysis' finding that nobody consumes the partitions, when it made one. */
+  lagFinding?: string
+}
+
 /** The facts each rule attaches to its findings. */
 export interface RuleFacts {
   'doctor.poll-spin': PollSpinFacts
@@ -160,6 +176,7 @@ export interface RuleFacts {
   'doctor.fetch-settings': FetchSettingsFacts
   'doctor.offset-reset-loop': OffsetResetFacts
   'doctor.coordinator-errors': CoordinatorFacts
+  'doctor.leader-offline': LeaderOfflineFacts
 }
 
 export interface RuleFinding<R extends RuleId = RuleId> extends Finding {

@@ -3,20 +3,7 @@
 // profile from the page's <script type="application/json" id="profile-data"> element: no network.
 import flamegraph from 'd3-flame-graph'
 import { select } from 'd3-selection'
-
-const kafkaColour = 'rgb(0,150,136)' // teal: Kafka client frames stand out from the warm palette
-const jdkColour = 'rgb(181,190,200)' // grey-blue: JDK and JVM frames
-const threadColour = 'rgb(120,120,120)'
-const highlightColour = '#E600E6'
-
-function frameColour(node, original) {
-  if (node.highlight) return highlightColour
-  const name = node.data.name || ''
-  if (node.depth === 1) return threadColour
-  if (name.startsWith('org.apache.kafka.')) return kafkaColour
-  if (/^(java|javax|jdk|sun|com\.sun)\./.test(name)) return jdkColour
-  return original
-}
+import { frameColour } from './frame-colours.js'
 
 function start() {
   const data = JSON.parse(document.getElementById('profile-data').textContent)

@@ -25,18 +25,20 @@ const columns: [string, RuleId][] = [
   ['fcfg', 'doctor.fetch-settings'],
   ['oor', 'doctor.offset-reset-loop'],
   ['coord', 'doctor.coordinator-errors'],
+  ['off', 'doctor.leader-offline'],
 ]
 
 const table = `
-  bundle              spin ldr div neg repl rebal notk old fcfg oor coord -> root cause           exit
-  incident-old        X    X   X   X   .    .     .    X   .    .   .     -> stale-leadership     2
-  incident-current    X    X   X   X   .    .     .    .   .    .   .     -> stale-leadership     2
-  healthy             .    .   .   .   .    .     .    .   .    .   .     -> healthy              0
-  fetch-max-wait-0    X    .   .   .   .    .     .    .   X    .   .     -> consumer-config-spin 1
-  poll-zero           X    .   .   .   .    .     .    .   .    .   .     -> consumer-poll-loop   1
-  heavy-deserializer  .    .   .   .   .    .     X    .   .    .   .     -> not-kafka            1
-  rebalance-storm     .    .   .   .   .    X     X    .   .    .   .     -> rebalance-storm      1
-  topic-recreated     ?    .   .   X   .    .     ?    ?   .    X   .     -> lag-anomaly          2
+  bundle              spin ldr div neg repl rebal notk old fcfg oor coord off -> root cause           exit
+  incident-old        X    X   X   X   .    .     .    X   .    .   .     .   -> stale-leadership     2
+  incident-current    X    X   X   X   .    .     .    .   .    .   .     .   -> stale-leadership     2
+  healthy             .    .   .   .   .    .     .    .   .    .   .     .   -> healthy              0
+  fetch-max-wait-0    X    .   .   .   .    .     .    .   X    .   .     .   -> consumer-config-spin 1
+  poll-zero           X    .   .   .   .    .     .    .   .    .   .     .   -> consumer-poll-loop   1
+  heavy-deserializer  .    .   .   .   .    .     X    .   .    .   .     .   -> not-kafka            1
+  rebalance-storm     .    .   .   .   .    X     X    .   .    .   .     .   -> rebalance-storm      1
+  topic-recreated     ?    .   .   X   .    .     ?    ?   .    X   .     .   -> lag-anomaly          2
+  broker-down         .    .   .   .   X    .     .    .   .    .   .     X   -> leader-offline       2
 `
 
 const rows = table
@@ -44,7 +46,7 @@ const rows = table
   .filter((line) => line.trim() !== '')
   .slice(1)
   .map((line) => {
-    const match = /^\s*(\S+)\s+((?:[X.?]\s+){11})->\s*(\S+)\s+(\d)\s*$/.exec(line)
+    const match = /^\s*(\S+)\s+((?:[X.?]\s+){12})->\s*(\S+)\s+(\d)\s*$/.exec(line)
     if (!match) throw new Error(`bad table line: ${line}`)
     return {
       name: match[1] ?? '',
