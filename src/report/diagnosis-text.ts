@@ -3,6 +3,7 @@ import type { ChainStatus } from '../analyse/diagnosis.js'
 import { formatTable } from '../cli/table.js'
 import { sourceNames } from '../collect/bundle/manifest.js'
 import type { Severity } from '../outcome.js'
+import { markdownToTerminal } from './markdown-text.js'
 import type { ReportJson } from './report-json.js'
 
 /**
@@ -50,7 +51,8 @@ export function renderDiagnosisText(report: ReportJson, options: DiagnosisTextOp
     lines.push('', c.bold('REMEDIES'))
     for (const remedy of rc.remedies) {
       lines.push(`  ${c.bold(remedy.title)}`)
-      for (const l of remedy.markdown.split('\n')) lines.push(l.trim() === '' ? '' : `    ${l}`)
+      for (const l of markdownToTerminal(remedy.markdown, c, options.color === true))
+        lines.push(l.trim() === '' ? '' : `    ${l}`)
     }
   }
   const issues = report.findings.filter((f) => f.verdict === 'issue')

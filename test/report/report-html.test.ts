@@ -22,9 +22,9 @@ import { buildReport, type ReportJson } from '../../src/report/report-json.js'
 import { toolVersion } from '../../src/version.js'
 import { withChromium } from '../support/chromium.js'
 import { runCli } from '../support/cli.js'
+import { recordedBundle } from '../support/recorded-bundles.js'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const fixtures = join(repo, 'test', 'fixtures', 'bundles')
 const artifacts = join(repo, 'test-artifacts')
 let work: string
 
@@ -118,7 +118,7 @@ async function canvasSizes(page: Page): Promise<{ chart: string; width: number; 
 describe('report.html of the recorded incident (kafka-clients 3.6), written by the built CLI', () => {
   it('shows the root cause first, draws every chart and the flame graph, offline, without errors', async () => {
     const out = join(work, 'incident-old')
-    const run = await runCli(['analyze', join(fixtures, 'incident-old'), '--out', out], {
+    const run = await runCli(['analyze', recordedBundle('incident-old'), '--out', out], {
       built: true,
       timeoutMs: 60_000,
     })
@@ -301,7 +301,7 @@ describe('report.html of the recorded incident (kafka-clients 3.6), written by t
 describe('report.html of other recorded bundles', () => {
   it('healthy: says so, draws the charts, no evidence chain', async () => {
     const out = join(work, 'healthy')
-    const run = await runCli(['analyze', join(fixtures, 'healthy'), '--out', out], {
+    const run = await runCli(['analyze', recordedBundle('healthy'), '--out', out], {
       built: true,
       timeoutMs: 60_000,
     })
@@ -328,7 +328,7 @@ describe('report.html of other recorded bundles', () => {
   }, 120_000)
 
   it('a run without --pid: the missing sources say why, the rest still draws', async () => {
-    const bundle = await readBundle(join(fixtures, 'topic-recreated'))
+    const bundle = await readBundle(recordedBundle('topic-recreated'))
     const report = buildReport(bundle, diagnoseBundle(bundle))
     const file = join(work, 'topic-recreated.html')
     writeFileSync(file, renderReportHtml(report))
@@ -363,7 +363,7 @@ describe('names that could break the page', () => {
   const hostileClient = 'app<img src=x onerror=alert(2)>\u2028-->'
 
   it('are embedded as data and shown as text: the page loads, nothing runs, nothing is fetched', async () => {
-    const bundle = await readBundle(join(fixtures, 'incident-old'))
+    const bundle = await readBundle(recordedBundle('incident-old'))
     const real = buildReport(bundle, diagnoseBundle(bundle))
     const topic = real.rootCause.subject.topic!
     const client = real.findings[0]!.subject.client!

@@ -4,7 +4,6 @@
  * the decision table gives. A rule that starts firing on the healthy consumer, or stops seeing the
  * incident, changes a cell here.
  */
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { signalOf } from '../../../src/analyse/decision-table.js'
 import { diagnoseBundle } from '../../../src/analyse/diagnosis.js'
@@ -12,6 +11,7 @@ import type { RuleId } from '../../../src/analyse/rules/rule-types.js'
 import { readBundle } from '../../../src/collect/bundle/read-bundle.js'
 import { noiseLevels, xorshift } from '../../support/generate-evidence.js'
 import { perturbBundle } from '../../support/perturb-bundle.js'
+import { recordedBundle } from '../../support/recorded-bundles.js'
 
 const columns: [string, RuleId][] = [
   ['spin', 'doctor.poll-spin'],
@@ -58,7 +58,7 @@ const rows = table
 
 describe('rules on bundles recorded from real runs', () => {
   it.each(rows.map((r) => [r.name, r] as const))('%s', async (name, row) => {
-    const bundle = await readBundle(join(import.meta.dirname, '..', '..', 'fixtures', 'bundles', name))
+    const bundle = await readBundle(recordedBundle(name))
     const diagnosis = diagnoseBundle(bundle)
     const cells = columns.map(([, id]) => signalOf(diagnosis.findings.filter((f) => f.id === id)))
     expect(Object.fromEntries(columns.map(([c], i) => [c, cells[i]]))).toEqual(
@@ -88,7 +88,7 @@ describe.each(noiseLevels)(
   'the same bundles with noise %s (seeded) and unrelated healthy background',
   (noise) => {
     it.each(rows.map((r) => [r.name, r] as const))('%s: same signals, same root cause', async (name, row) => {
-      const recorded = await readBundle(join(import.meta.dirname, '..', '..', 'fixtures', 'bundles', name))
+      const recorded = await readBundle(recordedBundle(name))
       for (const seed of [1, 2, 3]) {
         const bundle = perturbBundle(recorded, noise, xorshift(seed * 7919 + Math.round(noise * 100)))
         const diagnosis = diagnoseBundle(bundle)

@@ -4,7 +4,6 @@
  * a storm but two are, max_wait 0 spins and 100 ms does not, a version below 3.7 matters only when the
  * client loops, a hot poll thread that moves records is work.
  */
-import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { diagnoseBundle } from '../../../src/analyse/diagnosis.js'
 import { fetchSettingsRule, oldClientRule } from '../../../src/analyse/rules/client-rules.js'
@@ -18,9 +17,9 @@ import { readBundle } from '../../../src/collect/bundle/read-bundle.js'
 import type { ClusterSnapshot } from '../../../src/collect/cluster/snapshot.js'
 import { everywhere, partitionIn, recorded, withSecondRound } from '../../support/cluster-snapshots.js'
 import { bundleOf } from '../../support/generate-evidence.js'
+import { recordedBundle } from '../../support/recorded-bundles.js'
 
-const fixture = (name: string) =>
-  readBundle(join(import.meta.dirname, '..', '..', 'fixtures', 'bundles', name))
+const fixture = (name: string) => readBundle(recordedBundle(name))
 const fresh = (bundle: Bundle) => structuredClone(bundle)
 
 let healthy: Bundle

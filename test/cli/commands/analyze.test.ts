@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ReportJson } from '../../../src/report/report-json.js'
 import { runCli } from '../../support/cli.js'
+import { recordedBundle } from '../../support/recorded-bundles.js'
 
-const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'bundles')
 const dirs: string[] = []
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true })
@@ -21,7 +21,7 @@ async function copyOf(name: string, edit?: (dir: string) => Promise<void>): Prom
   const dir = await mkdtemp(join(tmpdir(), 'kd-analyze-'))
   dirs.push(dir)
   const bundle = join(dir, name)
-  await cp(join(fixtures, name), bundle, { recursive: true })
+  await cp(recordedBundle(name), bundle, { recursive: true })
   await edit?.(bundle)
   return bundle
 }
@@ -88,7 +88,7 @@ describe('analyze on the recorded incident bundles', () => {
       `WRITTEN  ${join(out, 'findings.json')}  ${join(out, 'report.json')}  ${join(out, 'report.html')}`,
     )
     const html = await readFile(join(out, 'report.html'), 'utf8')
-    expect(html).toContain('<h1>Stale leadership on broker 2 for ')
+    expect(html).toContain('<h1 id="root-cause-title">Stale leadership on broker 2 for ')
     const findings = JSON.parse(await readFile(join(out, 'findings.json'), 'utf8'))
     expect(findings.schema).toBe('kafka-doctor/findings@1')
     expect(findings.decision).toEqual({ kind: 'stale-leadership', row: 0 })
