@@ -62,6 +62,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 export interface TcpStream {
   clientPort: number
   serverPort: number
+  /** Whether the client's SYN was captured: the streams start at a frame boundary. */
+  fromStart: boolean
   /** Bytes the client sent, in order. */
   toServer: Uint8Array
   /** Bytes the server sent, in order. */
@@ -73,7 +75,24 @@ interface Segment {
   payload: Uint8Array
 }
 
-/** TCP streams of a classic pcap (loopback: Ethernet or Linux cooked link types), keyed by connection. */
+interface Direction {
+  isn?: number
+  segments: Segment[]
+}
+
+interface Connection {
+  clientPort: number
+  serverPort: number
+  fromStart: boolean
+  toServer: Direction
+  toClient: Direction
+}
+
+/**
+ * TCP streams of a classic pcap (loopback: Ethernet or Linux cooked link types), one per connection.
+ * A client SYN on a port pair already seen starts a new connection: while a whole test suite runs,
+ * ephemeral client ports are reused, and two connections' bytes must not be laid over each other.
+ */
 export function tcpStreams(pcap: Uint8Array, serverPorts: readonly number[]): TcpStream[] {
   const view = new DataView(pcap.buffer, pcap.byteOffset, pcap.byteLength)
   const magic = view.getUint32(0, true)
@@ -82,7 +101,8 @@ export function tcpStreams(pcap: Uint8Array, serverPorts: readonly number[]): Tc
     throw new Error('not a classic pcap file')
   }
   const linkType = view.getUint32(20, little) & 0x0fffffff
-  const directions = new Map<string, { isn?: number; segments: Segment[] }>()
+  const connections: Connection[] = []
+  const current = new Map<string, Connection>()
   let at = 24
   while (at + 16 <= pcap.byteLength) {
     const captured = view.getUint32(at + 8, little)
@@ -111,28 +131,38 @@ export function tcpStreams(pcap: Uint8Array, serverPorts: readonly number[]): Tc
     const seq = p.getUint32(tcp + 4)
     const flags = packet[tcp + 13]!
     const payload = packet.subarray(tcp + (packet[tcp + 12]! >> 4) * 4, Math.min(ipEnd, packet.byteLength))
-    const key = `${src}>${dst}`
-    const direction = directions.get(key) ?? { segments: [] }
-    directions.set(key, direction)
-    if (flags & 0x02) direction.isn = seq
+    const toServer = serverPorts.includes(dst)
+    if (!toServer && !serverPorts.includes(src)) continue
+    const [clientPort, serverPort] = toServer ? [src, dst] : [dst, src]
+    const key = `${clientPort}>${serverPort}`
+    const syn = (flags & 0x02) !== 0
+    const ack = (flags & 0x10) !== 0
+    let connection = current.get(key)
+    if (!connection || (syn && !ack && toServer && connection.toServer.isn !== seq)) {
+      connection = {
+        clientPort,
+        serverPort,
+        fromStart: syn && !ack && toServer,
+        toServer: { segments: [] },
+        toClient: { segments: [] },
+      }
+      connections.push(connection)
+      current.set(key, connection)
+    }
+    const direction = toServer ? connection.toServer : connection.toClient
+    if (syn) direction.isn = seq
     if (payload.byteLength > 0) direction.segments.push({ seq, payload })
   }
-  const streams: TcpStream[] = []
-  for (const [key, direction] of directions) {
-    const [src, dst] = key.split('>').map(Number) as [number, number]
-    if (!serverPorts.includes(dst)) continue
-    const back = directions.get(`${dst}>${src}`)
-    streams.push({
-      clientPort: src,
-      serverPort: dst,
-      toServer: assemble(direction),
-      toClient: back ? assemble(back) : new Uint8Array(0),
-    })
-  }
-  return streams
+  return connections.map((c) => ({
+    clientPort: c.clientPort,
+    serverPort: c.serverPort,
+    fromStart: c.fromStart,
+    toServer: assemble(c.toServer),
+    toClient: assemble(c.toClient),
+  }))
 }
 
-function assemble(direction: { isn?: number; segments: Segment[] }): Uint8Array {
+function assemble(direction: Direction): Uint8Array {
   if (direction.segments.length === 0) return new Uint8Array(0)
   const base = direction.isn === undefined ? direction.segments[0]!.seq : (direction.isn + 1) >>> 0
   let size = 0
@@ -166,10 +196,15 @@ export interface KafkaExchange {
   response: Uint8Array | undefined
 }
 
-/** Requests and their responses, paired by correlation id per connection. */
+/**
+ * Requests and their responses, paired by correlation id per connection. Only connections captured
+ * from their SYN: one that was open before tcpdump started may begin mid-frame, and its "frames"
+ * would be noise (the product's reassembly resynchronises there; this oracle does not try).
+ */
 export function kafkaExchanges(streams: readonly TcpStream[]): KafkaExchange[] {
   const out: KafkaExchange[] = []
   for (const stream of streams) {
+    if (!stream.fromStart) continue
     const responses = new Map<number, Uint8Array>()
     for (const frame of kafkaFrames(stream.toClient))
       responses.set(new DataView(frame.buffer, frame.byteOffset).getInt32(4), frame)

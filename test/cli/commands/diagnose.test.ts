@@ -9,6 +9,7 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rules } from '../../../src/analyse/rules/index.js'
 import type { ReportJson } from '../../../src/report/report-json.js'
 import { type CliRun, runCli } from '../../support/cli.js'
 import { diagnoseRun } from '../../support/diagnose-run.js'
@@ -92,8 +93,9 @@ describe('diagnose on a healthy consumer under load', () => {
     expect(report.rootCause).toMatchObject({ kind: 'healthy', verdict: 'ok', severity: 'info' })
     expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([])
     expect(report.findings.filter((f) => f.verdict === 'insufficient-data')).toEqual([])
-    // Every rule looked: eleven rules, each ok (the old-client rule knows 3.9.1 from the jar).
-    expect(new Set(report.findings.map((f) => f.id)).size).toBe(11)
+    // Every rule looked, each ok (the old-client rule knows 3.9.1 from the jar).
+    expect(new Set(report.findings.map((f) => f.id))).toEqual(new Set(rules.map((r) => r.id)))
+    expect(rules).toHaveLength(12)
     expect(report.findings.find((f) => f.id === 'doctor.old-client')?.summary).toMatch(
       /^client version 3\.9\.1 has the busy-loop fixes/,
     )
