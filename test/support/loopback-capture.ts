@@ -197,20 +197,30 @@ export interface KafkaExchange {
 }
 
 /**
- * Requests and their responses, paired by correlation id per connection. Only connections captured
- * from their SYN: one that was open before tcpdump started may begin mid-frame, and its "frames"
- * would be noise (the product's reassembly resynchronises there; this oracle does not try).
+ * Requests and their responses, paired per connection in order: a broker answers a connection's
+ * requests in the order they came, so the next response belongs to the oldest request still waiting
+ * — when its correlation id says so (a Produce with acks=0 gets none). Pairing by order rather than by
+ * a map of correlation ids keeps clients that reuse one id (raw test clients do) paired right.
+ * Only connections captured from their SYN: one that was open before tcpdump started may begin
+ * mid-frame, and its "frames" would be noise (the product's reassembly resynchronises there; this
+ * oracle does not try).
  */
 export function kafkaExchanges(streams: readonly TcpStream[]): KafkaExchange[] {
   const out: KafkaExchange[] = []
   for (const stream of streams) {
     if (!stream.fromStart) continue
-    const responses = new Map<number, Uint8Array>()
-    for (const frame of kafkaFrames(stream.toClient))
-      responses.set(new DataView(frame.buffer, frame.byteOffset).getInt32(4), frame)
+    const responses = kafkaFrames(stream.toClient)
+    let next = 0
     for (const request of kafkaFrames(stream.toServer)) {
       const view = new DataView(request.buffer, request.byteOffset, request.byteLength)
       const correlationId = view.getInt32(8)
+      const candidate = responses[next]
+      const answered =
+        candidate !== undefined &&
+        candidate.byteLength >= 8 &&
+        new DataView(candidate.buffer, candidate.byteOffset, candidate.byteLength).getInt32(4) ===
+          correlationId
+      if (answered) next++
       out.push({
         clientPort: stream.clientPort,
         serverPort: stream.serverPort,
@@ -218,7 +228,7 @@ export function kafkaExchanges(streams: readonly TcpStream[]): KafkaExchange[] {
         apiVersion: view.getInt16(6),
         correlationId,
         request,
-        response: responses.get(correlationId),
+        response: answered ? candidate : undefined,
       })
     }
   }

@@ -33,6 +33,8 @@ async function capturing(
   return {
     capture,
     analyse: async () => {
+      // tcpdump loses what is still in the kernel's buffer when it stops: let the last packets land.
+      await sleep(1500)
       await capture.stop()
       return (await analyseCaptureFiles([file], { brokerPorts: ports })).report
     },
@@ -173,8 +175,13 @@ describe('rebalance churn and throttling', () => {
     }
     const report = await analyse()
     const g = report.groups.find((x) => x.group === group)
-    expect(g?.generations.length).toBeGreaterThanOrEqual(5)
-    expect(g?.leaveGroups).toBeGreaterThanOrEqual(2)
+    // Five membership changes, each awaited until every member is assigned again: normally five
+    // generations. Under a loaded machine (the whole suite at once) one rebalance was seen to cover two
+    // changes, so at least four — which is still the finding's threshold (three completed rebalances).
+    const seen = JSON.stringify({ generations: g?.generations, joins: g?.joinGroups, leaves: g?.leaveGroups })
+    expect(g?.generations.length, seen).toBeGreaterThanOrEqual(4)
+    expect(g?.joinGroups, seen).toBeGreaterThanOrEqual(5)
+    expect(g?.leaveGroups, seen).toBeGreaterThanOrEqual(2)
     const [churn] = findingsOf(report, 'traffic.rebalance-churn')
     expect(churn?.subject).toEqual({ group })
     expect(churn?.summary).toMatch(new RegExp(`^group ${group}: \\d+ JoinGroup, \\d+ SyncGroup`))
