@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKey } from '../../src/protocol/generated/apis.js'
+import type { ApiVersionsResponse } from '../../src/protocol/generated/messages/api-versions.js'
 import type { MetadataResponse } from '../../src/protocol/generated/messages/metadata.js'
 import { type KafkaProxy, startProxy } from '../../src/proxy/proxy.js'
 import { parseRules } from '../../src/proxy/rules.js'
@@ -88,7 +89,18 @@ describe('pass-through', () => {
         clientSoftwareName: 'test',
         clientSoftwareVersion: '1',
       })
-      expect(Buffer.from(versionsProxied.bytes).equals(Buffer.from(versionsDirect.bytes))).toBe(true)
+      // Byte for byte, except that a KRaft broker's FinalizedFeaturesEpoch is the offset of its metadata
+      // image, which moves whenever anything is written to the metadata log between the two asks
+      // (other tests create topics at the same time): equal as bytes, or as bodies with that set aside.
+      const sameBytes = Buffer.from(versionsProxied.bytes).equals(Buffer.from(versionsDirect.bytes))
+      if (!sameBytes) {
+        expect(versionsProxied.bytes.byteLength).toBe(versionsDirect.bytes.byteLength)
+        const withoutEpoch = (body: ApiVersionsResponse) => ({ ...body, finalizedFeaturesEpoch: 0n })
+        expect(withoutEpoch(versionsProxied.body)).toEqual(withoutEpoch(versionsDirect.body))
+        expect(versionsProxied.body.finalizedFeaturesEpoch).toBeGreaterThan(
+          versionsDirect.body.finalizedFeaturesEpoch,
+        )
+      }
 
       const [metaDirect, metaProxied] = await both(ApiKey.Metadata, 12, {
         topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
