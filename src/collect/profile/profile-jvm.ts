@@ -82,9 +82,12 @@ export async function profileJvm(options: ProfileJvmOptions): Promise<ProfileRes
   let previousCpu: Map<number, number> | undefined // dump cpu= per tid, when /proc is not used
   try {
     for (;;) {
-      const due = start + ((dumps + 1) * 1000) / rate
+      // Compared as an offset: \`start + offset - start\` can come out a hair above the duration and
+      // drop the last dump that is due exactly at its end.
+      const dueOffset = ((dumps + 1) * 1000) / rate
+      if (dueOffset > options.durationMs) break
+      const due = start + dueOffset
       const now = performance.now()
-      if (due - start > options.durationMs) break
       if (due > now) await sleep(due - now, undefined, options.signal ? { signal: options.signal } : {})
       const snapshot = reader?.sample()
       let text: string

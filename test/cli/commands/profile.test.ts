@@ -36,7 +36,15 @@ describe('kafka-doctor profile', () => {
     ])
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^JVM \d+ — OpenJDK/)
-    expect(run.stdout).toMatch(/\d+ dumps in 2\.\d\ds \([\d.]+\/s of 5\/s requested, via attach\)/)
+    const [, dumps, seconds] =
+      /(\d+) dumps in (\d+\.\d\d)s \([\d.]+\/s of 5\/s requested, via attach\)/.exec(run.stdout) ?? []
+    // 2 s at 5/s: ten dumps, the last one due at 2.00 s. On a loaded machine a dump can fail (the
+    // attach times out): the profile stops there, keeps what it has, and says so on stderr.
+    if (Number(dumps) === 10) expect(Number(seconds)).toBeGreaterThanOrEqual(2)
+    else {
+      expect(Number(dumps), run.stderr).toBeGreaterThan(0)
+      expect(run.stderr).toMatch(new RegExp(`stopped after ${dumps} dumps: `))
+    }
     expect(run.stdout).toMatch(
       /Hot methods[^\n]*\nSELF\s+SELF%\s+TOTAL\s+TOTAL%\s+METHOD\n[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+ThreadPatient\.spin\n/,
     )
