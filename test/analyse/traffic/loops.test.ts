@@ -182,7 +182,8 @@ describe('rebalance churn and throttling', () => {
     expect(g?.generations.length, seen).toBeGreaterThanOrEqual(4)
     expect(g?.joinGroups, seen).toBeGreaterThanOrEqual(5)
     expect(g?.leaveGroups, seen).toBeGreaterThanOrEqual(2)
-    const [churn] = findingsOf(report, 'traffic.rebalance-churn')
+    // Other tests' groups on the shared cluster may churn as well: this group's finding.
+    const churn = findingsOf(report, 'traffic.rebalance-churn').find((f) => f.subject.group === group)
     expect(churn?.subject).toEqual({ group })
     expect(churn?.summary).toMatch(new RegExp(`^group ${group}: \\d+ JoinGroup, \\d+ SyncGroup`))
   }, 240_000)
