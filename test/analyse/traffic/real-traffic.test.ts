@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyseCaptureFiles } from '../../../src/analyse/traffic/analyse-capture.js'
 import { countRecords } from '../../../src/analyse/traffic/record-batches.js'
 import type { TrafficReport } from '../../../src/analyse/traffic/traffic-report.js'
+import { TruncatedInputError } from '../../../src/errors.js'
 import { type DecodedBody, KafkaDecoder } from '../../../src/pcap/kafka-decoder.js'
 import type { KafkaExchange } from '../../../src/pcap/kafka-frame.js'
 import { apiName } from '../../../src/protocol/generated/apis.js'
@@ -107,8 +108,14 @@ const ofClient = (clientId: string, apiKey: number) =>
 describe('decoding real traffic', () => {
   it('decodes every exchange of the scenario without a decode error', () => {
     expect(exchanges.length).toBeGreaterThan(50)
-    expect(exchanges.filter((e) => e.decodeError)).toEqual([])
-    expect(report.decodeErrors.count).toBe(0)
+    const failed = exchanges.filter((e) => e.decodeError)
+    const scenario = new Set([consumerClientId, producerClientId, fireAndForgetClientId])
+    expect(failed.filter((e) => scenario.has(e.request?.header?.clientId ?? ''))).toEqual([])
+    // Other tests' clients share the cluster: a frame of theirs still in flight when tcpdump stopped is
+    // cut, and is reported as a truncated frame, never as anything else.
+    for (const e of failed)
+      expect(e.decodeError, apiName(e.request?.header?.apiKey ?? -1)).toBeInstanceOf(TruncatedInputError)
+    expect(report.decodeErrors.count).toBe(failed.length)
     expect(report.exchanges.unmatchedResponses).toBe(0)
   })
 
