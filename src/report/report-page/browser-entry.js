@@ -3,9 +3,7 @@
 // text (root cause, chain, remedies, findings, tables) is already in the HTML; this draws what needs
 // drawing — the charts and the flame graph — from report.json, embedded in the page as
 // <script type="application/json" id="report-data">. No network: the page's CSP forbids it.
-import flamegraph from 'd3-flame-graph'
-import { select } from 'd3-selection'
-import { frameColour } from '../flame-graph/frame-colours.js'
+import { drawFlameChart } from '../flame-graph/flame-chart.js'
 import { flameTree } from '../flame-tree.js'
 import { cpuChart, lagCharts, resizeCharts, trafficCharts } from './charts.js'
 
@@ -17,45 +15,20 @@ function formatWeight(value, unit) {
 
 function drawFlameGraph(profile) {
   const container = document.getElementById('flame')
-  const details = document.getElementById('flame-details')
   if (!container || !profile || profile.stacks.length === 0) return null
-  const tree = flameTree(profile.stacks)
-  const chart = flamegraph()
-    .width(Math.max(600, container.clientWidth))
-    .cellHeight(18)
-    .transitionDuration(250)
-    .minFrameSize(1)
-    .sort(true)
-    .title('')
-    .setDetailsElement(details)
-    .setColorMapper(frameColour)
-    // Plain substring search (the library's default compiles the term as a regular expression).
-    .setSearchMatch(
-      (d, term) => Boolean(term) && (d.data.name || '').toLowerCase().includes(term.toLowerCase()),
-    )
-    .setSearchHandler((_results, sum, total) => {
-      details.textContent = `search: ${formatWeight(sum, profile.weightUnit)} of ${formatWeight(total, profile.weightUnit)} (${((100 * sum) / total).toFixed(1)}%)`
-    })
-    .setLabelHandler(
-      (d) =>
-        `${d.data.name} — ${formatWeight(d.value, profile.weightUnit)} (${((100 * d.value) / tree.value).toFixed(2)}%)`,
-    )
-  select(container).datum(tree).call(chart)
-  const search = document.getElementById('flame-search')
-  search?.addEventListener('input', () => {
-    if (search.value) chart.search(search.value)
-    else chart.clear()
+  const weight = (value) => formatWeight(value, profile.weightUnit)
+  return drawFlameChart({
+    container,
+    details: document.getElementById('flame-details'),
+    tree: flameTree(profile.stacks),
+    describeSearch: (sum, total) => `${weight(sum)} of ${weight(total)}`,
+    describeFrame: weight,
+    controls: {
+      search: document.getElementById('flame-search'),
+      reset: document.getElementById('flame-reset'),
+      kafka: document.getElementById('flame-kafka'),
+    },
   })
-  document.getElementById('flame-reset')?.addEventListener('click', () => {
-    if (search) search.value = ''
-    chart.clear()
-    chart.resetZoom()
-  })
-  document.getElementById('flame-kafka')?.addEventListener('click', () => {
-    if (search) search.value = 'org.apache.kafka.'
-    chart.search('org.apache.kafka.')
-  })
-  return chart
 }
 
 /** Runs one part of the page; a failure is shown where the part would be, and the rest still draws. */
