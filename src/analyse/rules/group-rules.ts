@@ -32,15 +32,8 @@ export const rebalanceStormRule: Rule<'doctor.rebalance-storm'> = {
   id: 'doctor.rebalance-storm',
   title: 'Rebalance storm',
   evaluate(evidence) {
-    if (!evidence.traffic && !evidence.lag) {
-      return [
-        insufficient(
-          'doctor.rebalance-storm',
-          `neither a capture nor lag samples: ${unavailableReason(evidence, 'capture')}; ${unavailableReason(evidence, 'lag')}`,
-          ['capture', 'lag'],
-        ),
-      ]
-    }
+    const blind = withoutGroupEvidence(evidence, 'doctor.rebalance-storm')
+    if (blind) return [blind]
     const out: RuleFinding<'doctor.rebalance-storm'>[] = []
     for (const f of evidence.traffic?.findings ?? []) {
       if (f.id !== 'traffic.rebalance-churn') continue
@@ -131,15 +124,8 @@ export const offsetResetLoopRule: Rule<'doctor.offset-reset-loop'> = {
   id: 'doctor.offset-reset-loop',
   title: 'Offset-out-of-range reset loop',
   evaluate(evidence) {
-    if (!evidence.traffic && !evidence.lag) {
-      return [
-        insufficient(
-          'doctor.offset-reset-loop',
-          `neither a capture nor lag samples: ${unavailableReason(evidence, 'capture')}; ${unavailableReason(evidence, 'lag')}`,
-          ['capture', 'lag'],
-        ),
-      ]
-    }
+    const blind = withoutGroupEvidence(evidence, 'doctor.offset-reset-loop')
+    if (blind) return [blind]
     const out: RuleFinding<'doctor.offset-reset-loop'>[] = []
     for (const f of evidence.traffic?.findings ?? []) {
       if (f.id !== 'traffic.offset-out-of-range-loop' || isOwnClient(f.subject.client)) continue
@@ -188,21 +174,29 @@ export const offsetResetLoopRule: Rule<'doctor.offset-reset-loop'> = {
   },
 }
 
+/**
+ * The group rules see a group through the capture (JoinGroup, errors) or the lag samples (state,
+ * members): with neither, they can only say so.
+ */
+function withoutGroupEvidence<
+  R extends 'doctor.rebalance-storm' | 'doctor.offset-reset-loop' | 'doctor.coordinator-errors',
+>(evidence: Evidence, id: R): RuleFinding<R> | undefined {
+  if (evidence.traffic || evidence.lag) return undefined
+  return insufficient(
+    id,
+    `neither a capture nor lag samples: ${unavailableReason(evidence, 'capture')}; ${unavailableReason(evidence, 'lag')}`,
+    ['capture', 'lag'],
+  )
+}
+
 const coordinatorErrors = ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS']
 
 export const coordinatorErrorsRule: Rule<'doctor.coordinator-errors'> = {
   id: 'doctor.coordinator-errors',
   title: 'Coordinator error loop',
   evaluate(evidence) {
-    if (!evidence.traffic && !evidence.lag) {
-      return [
-        insufficient(
-          'doctor.coordinator-errors',
-          `neither a capture nor lag samples: ${unavailableReason(evidence, 'capture')}; ${unavailableReason(evidence, 'lag')}`,
-          ['capture', 'lag'],
-        ),
-      ]
-    }
+    const blind = withoutGroupEvidence(evidence, 'doctor.coordinator-errors')
+    if (blind) return [blind]
     const out: RuleFinding<'doctor.coordinator-errors'>[] = []
     for (const f of evidence.traffic?.findings ?? []) {
       if (f.id !== 'traffic.coordinator-error-loop' || isOwnClient(f.subject.client)) continue
