@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { type ConnectionOptions as TlsOptions, connect as tlsConnect } from 'node:tls'
 import { ProtocolError, TimeoutError, UnreachableError } from '../errors.js'
+import { FrameSplitter } from './frame-splitter.js'
 
 /**
  * A framed, pipelined Kafka transport to one broker: it writes size-prefixed request frames, splits
@@ -35,10 +36,8 @@ export class Transport {
   readonly port: number
   readonly #socket: Socket
   readonly #requestTimeoutMs: number
-  readonly #maxFrameBytes: number
+  readonly #frames: FrameSplitter
   readonly #pending = new Map<number, Pending>()
-  #chunks: Buffer[] = []
-  #buffered = 0
   #closed: Error | undefined
 
   private constructor(socket: Socket, options: TransportOptions) {
@@ -46,7 +45,7 @@ export class Transport {
     this.port = options.port
     this.#socket = socket
     this.#requestTimeoutMs = options.requestTimeoutMs
-    this.#maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes
+    this.#frames = new FrameSplitter(options.maxFrameBytes ?? defaultMaxFrameBytes)
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
     socket.on('error', (error) => this.#fail(this.#describe(error)))
     socket.on('close', () =>
@@ -138,18 +137,20 @@ export class Transport {
   }
 
   #onData(chunk: Buffer): void {
-    this.#chunks.push(chunk)
-    this.#buffered += chunk.byteLength
-    while (this.#buffered >= 4) {
-      const head = this.#peek(4)
-      const size = head.readInt32BE(0)
-      if (size < 4 || size > this.#maxFrameBytes) {
-        this.#fail(new ProtocolError(`${this.address} sent a frame of ${size} bytes: not a Kafka broker?`))
-        this.#socket.destroy()
+    let frames: Buffer[]
+    try {
+      frames = this.#frames.push(chunk)
+    } catch (error) {
+      this.#protocolFailure((error as Error).message)
+      return
+    }
+    for (const sized of frames) {
+      // A response holds at least its correlation id.
+      if (sized.byteLength < 8) {
+        this.#protocolFailure(`a frame of ${sized.byteLength - 4} bytes: too short for a Kafka response`)
         return
       }
-      if (this.#buffered < 4 + size) return
-      const frame = this.#take(4 + size).subarray(4)
+      const frame = sized.subarray(4)
       const correlationId = frame.readInt32BE(0)
       const pending = this.#pending.get(correlationId)
       if (!pending) continue // a response nobody waits for (timed out): drop it
@@ -159,22 +160,9 @@ export class Transport {
     }
   }
 
-  #peek(n: number): Buffer {
-    const first = this.#chunks[0]
-    if (first && first.byteLength >= n) return first
-    const merged = Buffer.concat(this.#chunks)
-    this.#chunks = [merged]
-    return merged
-  }
-
-  #take(n: number): Buffer {
-    const head = this.#peek(n)
-    const taken = head.subarray(0, n)
-    const rest = head.subarray(n)
-    this.#chunks[0] = rest
-    if (rest.byteLength === 0) this.#chunks.shift()
-    this.#buffered -= n
-    return taken
+  #protocolFailure(what: string): void {
+    this.#fail(new ProtocolError(`${this.address} sent ${what}`))
+    this.#socket.destroy()
   }
 
   #fail(error: Error): void {

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net'
+import { FrameSplitter } from '../net/frame-splitter.js'
 import { peekCorrelationId } from '../protocol/frame.js'
 import type { Exchange } from './faults.js'
-import { FrameSplitter } from './frame-splitter.js'
 import type { Traffic } from './traffic.js'
 
 export interface ConnectionOptions {

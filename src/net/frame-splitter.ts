@@ -3,7 +3,7 @@ import { ProtocolError } from '../errors.js'
 /**
  * Splits a TCP byte stream into Kafka frames (4-byte size + content) without copying more than it
  * must: each frame is handed out with its size prefix, exactly as it arrived, so that a proxy can
- * forward it unchanged.
+ * forward it unchanged, and a client can read the correlation id behind it.
  */
 export class FrameSplitter {
   readonly #maxFrameBytes: number

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../../src/errors.js'
-import { FrameSplitter } from '../../src/proxy/frame-splitter.js'
+import { FrameSplitter } from '../../src/net/frame-splitter.js'
 
 const frame = (content: number[]) => {
   const bytes = Buffer.alloc(4 + content.length)
